@@ -1,0 +1,79 @@
+"""The Celery application shared by the portal and the matcher workers."""
+
+import os
+
+from celery import Celery, signals
+from kombu import Exchange, Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lfr_portal.settings.local")
+
+app = Celery("lfr_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+DEFAULT_QUEUE = "default"
+# Recognition work is CPU-heavy and runs on its own worker hosts; keeping it on
+# its own queue means governance tasks (retention, window enforcement) are never
+# stuck behind a backlog of frames.
+RECOGNITION_QUEUE = "recognition"
+
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_accept_content=["json"],
+    event_serializer="json",
+    task_default_queue=DEFAULT_QUEUE,
+    task_queues=(
+        Queue(DEFAULT_QUEUE, Exchange(DEFAULT_QUEUE), routing_key=DEFAULT_QUEUE),
+        Queue(RECOGNITION_QUEUE, Exchange(RECOGNITION_QUEUE), routing_key=RECOGNITION_QUEUE),
+    ),
+    task_routes={"matcher.*": {"queue": RECOGNITION_QUEUE}},
+    # Results are off unless a task asks for one: no task output lingers in a backend.
+    task_ignore_result=True,
+    result_expires=3600,
+    task_acks_late=False,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=3,
+    timezone=os.environ.get("LFR_TIME_ZONE", "Europe/London"),
+    beat_schedule={
+        "worker-heartbeat": {
+            "task": "lfr_portal.worker_heartbeat",
+            "schedule": 60.0,
+        },
+        "enforce-windows": {
+            "task": "lfr_portal.enforce_windows",
+            "schedule": 15.0,
+        },
+    },
+)
+app.autodiscover_tasks()
+
+
+def _refuse_to_start_without_services(**kwargs):
+    """A worker or beat with an unreachable broker or database says so in one line and exits."""
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management.base import CommandError
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    from lfr_portal.management.commands.preflight import check_broker
+    from lfr_portal.startup import _database_error_line
+
+    try:
+        check_broker()
+        connection.ensure_connection()
+    except (CommandError, ImproperlyConfigured) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        os._exit(2)
+    except OperationalError as exc:
+        sys.stderr.write(_database_error_line(exc) + "\n")
+        os._exit(2)
+    finally:
+        connection.close()
+
+
+signals.worker_init.connect(_refuse_to_start_without_services, weak=False)
+signals.beat_init.connect(_refuse_to_start_without_services, weak=False)

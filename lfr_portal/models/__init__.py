@@ -1,0 +1,61 @@
+from .accounts import OfficerProfile, Rank, Role
+from .alerts import Adjudication, Alert, Outcome
+from .audit import AuditEvent
+from .deployments import (
+    REQUIRED_DOCUMENTS,
+    REQUIRED_DOCUMENTS_EU,
+    Camera,
+    CameraState,
+    Deployment,
+    DeploymentCamera,
+    DeploymentDocument,
+    DeploymentStatus,
+    DocumentKind,
+    Engine,
+    UseCase,
+)
+from .field import LeafletRecord, SignageRecord
+from .permissions import DeploymentGroupObjectPermission, DeploymentUserObjectPermission
+from .system import WorkerHeartbeat
+from .watchlists import (
+    EnrolmentState,
+    EntryCategory,
+    EntryStatus,
+    Watchlist,
+    WatchlistEntry,
+    WatchlistReferenceRecord,
+    WatchlistStatus,
+)
+
+__all__ = [
+    "REQUIRED_DOCUMENTS",
+    "REQUIRED_DOCUMENTS_EU",
+    "Adjudication",
+    "Alert",
+    "AuditEvent",
+    "Camera",
+    "CameraState",
+    "Deployment",
+    "DeploymentCamera",
+    "DeploymentDocument",
+    "DeploymentGroupObjectPermission",
+    "DeploymentStatus",
+    "DeploymentUserObjectPermission",
+    "DocumentKind",
+    "Engine",
+    "EnrolmentState",
+    "EntryCategory",
+    "EntryStatus",
+    "LeafletRecord",
+    "OfficerProfile",
+    "Outcome",
+    "Rank",
+    "Role",
+    "SignageRecord",
+    "UseCase",
+    "Watchlist",
+    "WatchlistEntry",
+    "WatchlistReferenceRecord",
+    "WatchlistStatus",
+    "WorkerHeartbeat",
+]

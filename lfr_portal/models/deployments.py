@@ -1,0 +1,222 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from .base import PublicModel
+
+
+class DeploymentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    LIVE = "live", "Live"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class UseCase(models.TextChoices):
+    CRIME_HOTSPOT = "crime_hotspot", "Crime hotspot"
+    EVENT = "event", "Event"
+    PROTECTIVE_SECURITY = "protective_security", "Protective security"
+    MISSING_OR_VULNERABLE = "missing_or_vulnerable", "Missing or vulnerable person"
+    OTHER = "other", "Other"
+
+
+class Engine(models.TextChoices):
+    OPENCV_SFACE = "opencv-sface", "OpenCV YuNet + SFace"
+    INSIGHTFACE = "insightface", "InsightFace SCRFD + ArcFace"
+
+
+class Deployment(PublicModel):
+    title = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.DRAFT
+    )
+    use_case = models.CharField(max_length=30, choices=UseCase.choices)
+    use_case_other = models.CharField(max_length=200, blank=True)
+    purpose = models.TextField()
+    justification = models.TextField(
+        help_text="Why the deployment is necessary and proportionate to its purpose."
+    )
+
+    location_name = models.CharField(max_length=200)
+    borough = models.CharField(max_length=100)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    radius_m = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    engine = models.CharField(max_length=30, choices=Engine.choices, default=Engine.OPENCV_SFACE)
+    threshold = models.DecimalField(max_digits=4, decimal_places=3)
+    threshold_override_reason = models.TextField(blank=True)
+    expected_faces = models.PositiveIntegerField(
+        default=0, help_text="The planner's estimate of faces passing the cameras."
+    )
+
+    # A recorded critical threat exempts a planned deployment from advance announcement.
+    critical_threat_exempt = models.BooleanField(default=False)
+    critical_threat_reason = models.TextField(blank=True)
+
+    # EU AI Act mode: urgency lets a deployment start before the independent
+    # authority's decision, which must then follow within 24 hours.
+    eu_urgency = models.BooleanField(default=False)
+    eu_urgency_reason = models.TextField(blank=True)
+    eu_authorisation_requested_at = models.DateTimeField(null=True, blank=True)
+    eu_authorisation_decision = models.CharField(
+        max_length=10,
+        choices=[("granted", "Granted"), ("refused", "Refused")],
+        blank=True,
+    )
+    eu_authorisation_decided_at = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deployments_created"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deployments_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    # What the authorising officer approved, so that going live can prove nothing
+    # changed since: window, threshold, engine, cameras and their sources, watchlist.
+    authorised_snapshot = models.JSONField(default=dict, blank=True)
+
+    went_live_at = models.DateTimeField(null=True, blank=True)
+    went_live_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deployments_started",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deployments_ended",
+    )
+    end_reason = models.TextField(blank=True)
+    stopped_early = models.BooleanField(default=False)
+
+    faces_processed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-starts_at", "-created_at"]
+        permissions = [
+            ("operate_deployment", "Operate the deployment and adjudicate its alerts"),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="deployment_window_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.location_name})"
+
+
+class DocumentKind(models.TextChoices):
+    DPIA = "dpia", "Data protection impact assessment"
+    APPROPRIATE_POLICY = "appropriate_policy", "Appropriate Policy Document"
+    EQUALITY_IMPACT = "equality_impact", "Equality impact assessment"
+    FUNDAMENTAL_RIGHTS = "fundamental_rights", "Fundamental rights impact assessment (EU)"
+    EU_REGISTRATION = "eu_registration", "EU database registration (EU)"
+    INDEPENDENT_AUTHORISATION = (
+        "independent_authorisation",
+        "Judicial or independent authorisation (EU)",
+    )
+
+
+REQUIRED_DOCUMENTS = (
+    DocumentKind.DPIA,
+    DocumentKind.APPROPRIATE_POLICY,
+    DocumentKind.EQUALITY_IMPACT,
+)
+REQUIRED_DOCUMENTS_EU = (DocumentKind.FUNDAMENTAL_RIGHTS, DocumentKind.EU_REGISTRATION)
+
+
+class DeploymentDocument(PublicModel):
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=40, choices=DocumentKind.choices)
+    reference = models.CharField(max_length=200)
+    issued_on = models.DateField()
+    review_by = models.DateField(help_text="The date after which the document is out of date.")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "kind"], name="one_document_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class Camera(PublicModel):
+    """A camera the force can point at a deployment's location."""
+
+    name = models.CharField(max_length=200, unique=True)
+    source_url = models.CharField(max_length=1000)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CameraState(models.TextChoices):
+    IDLE = "idle", "Idle"
+    STARTING = "starting", "Starting"
+    RUNNING = "running", "Running"
+    RECONNECTING = "reconnecting", "Reconnecting"
+    STOPPED = "stopped", "Stopped"
+    FAILED = "failed", "Failed"
+
+
+class DeploymentCamera(models.Model):
+    """A camera booked for one deployment's window, and its recognition job's state."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="cameras")
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="bookings")
+    position = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=20, choices=CameraState.choices, default=CameraState.IDLE)
+    state_detail = models.CharField(max_length=500, blank=True)
+    frames_processed = models.PositiveBigIntegerField(default=0)
+    faces_processed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deployment", "camera"], name="camera_once_per_deployment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.camera} for {self.deployment}"

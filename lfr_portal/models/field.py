@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+
+from .base import PublicModel
+from .deployments import Deployment
+
+
+class SignageRecord(PublicModel):
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="signage")
+    description = models.CharField(max_length=300)
+    location_name = models.CharField(max_length=200)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    placed_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    photo = models.FileField(upload_to="signage/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["placed_at"]
+
+    def __str__(self):
+        return f"Sign at {self.location_name}"
+
+
+class LeafletRecord(PublicModel):
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="leaflets")
+    quantity = models.PositiveIntegerField()
+    location_name = models.CharField(max_length=200)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    distributed_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["distributed_at"]
+
+    def __str__(self):
+        return f"{self.quantity} leaflets at {self.location_name}"

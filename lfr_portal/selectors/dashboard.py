@@ -1,0 +1,40 @@
+"""What each role needs to act on now."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ..models import Adjudication, DeploymentDocument, EntryStatus, Role
+from ..permissions import has_role, is_authorising_officer
+from .alerts import alerts_visible_to
+from .deployments import deployments_visible_to
+from .watchlists import entries_visible_to
+
+
+def dashboard_for(user):
+    deployments = deployments_visible_to(user)
+    sections = {}
+    if is_authorising_officer(user):
+        sections["awaiting_approval"] = deployments.filter(status="submitted").exclude(
+            created_by=user
+        )
+    sections["live"] = deployments.filter(status="live")
+    if has_role(user, Role.OPERATOR, Role.AUTHORISING_OFFICER):
+        sections["alerts_pending"] = alerts_visible_to(user).filter(
+            adjudication=Adjudication.PENDING
+        )[:20]
+    if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
+        sections["entries_awaiting_second"] = (
+            entries_visible_to(user).filter(status=EntryStatus.PENDING).exclude(added_by=user)[:20]
+        )
+    if has_role(user, Role.DEPLOYMENT_PLANNER, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
+        soon = timezone.localdate() + timedelta(days=30)
+        sections["documents_expiring"] = (
+            DeploymentDocument.objects.filter(
+                deployment__in=deployments.filter(status__in=["draft", "submitted", "approved"]),
+                review_by__lte=soon,
+            )
+            .select_related("deployment")
+            .order_by("review_by")[:20]
+        )
+    return sections

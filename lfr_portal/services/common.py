@@ -1,0 +1,50 @@
+"""Small helpers shared by the services."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+
+from ..errors import RuleViolation
+
+
+def jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    if hasattr(value, "public_id"):
+        return str(value.public_id)
+    if hasattr(value, "name") and hasattr(value, "url"):  # a stored file: its name only
+        return value.name
+    return value
+
+
+def apply_changes(instance, fields, allowed):
+    """Set the allowed fields on the instance; return {field: [old, new]} for the audit row."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise RuleViolation(f"The field '{name}' cannot be changed here.", field=name)
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(instance, name)
+        if old != value:
+            setattr(instance, name, value)
+            changes[name] = [jsonable(old), jsonable(value)]
+    return changes
+
+
+def validate_model(instance, exclude=None):
+    """Run the model's own field validation and turn the first error into a RuleViolation."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = field if field != "__all__" else None
+        raise RuleViolation(
+            f"{field.replace('_', ' ').capitalize()}: {' '.join(messages)}",
+            field=label,
+            code="invalid",
+        ) from None

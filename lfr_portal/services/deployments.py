@@ -1,0 +1,627 @@
+"""Writes for deployments: drafting, approval, going live and ending. Each owns its transaction."""
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..engines import ENGINE_PROFILES
+from ..errors import InvalidTransition, NotPermitted, RuleViolation
+from ..models import (
+    REQUIRED_DOCUMENTS,
+    REQUIRED_DOCUMENTS_EU,
+    Camera,
+    CameraState,
+    Deployment,
+    DeploymentCamera,
+    DeploymentDocument,
+    DeploymentStatus,
+    DocumentKind,
+    Role,
+    UseCase,
+    Watchlist,
+    WatchlistStatus,
+)
+from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
+from .audit import audit_record
+from .common import apply_changes, jsonable, validate_model
+
+S = DeploymentStatus
+
+EDITABLE_FIELDS = (
+    "title",
+    "use_case",
+    "use_case_other",
+    "purpose",
+    "justification",
+    "location_name",
+    "borough",
+    "latitude",
+    "longitude",
+    "radius_m",
+    "starts_at",
+    "ends_at",
+    "engine",
+    "threshold",
+    "threshold_override_reason",
+    "expected_faces",
+    "critical_threat_exempt",
+    "critical_threat_reason",
+    "eu_urgency",
+    "eu_urgency_reason",
+)
+# States from which a deployment may still be cancelled (anything before completed).
+CANCELLABLE = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.REJECTED, S.LIVE}
+# Deployments holding their cameras for their window.
+BOOKING_STATES = {S.SUBMITTED, S.APPROVED, S.LIVE}
+
+
+def _lock(deployment):
+    return Deployment.objects.select_for_update().get(pk=deployment.pk)
+
+
+def _require_planner_of(actor, deployment):
+    if not has_role(actor, Role.DEPLOYMENT_PLANNER):
+        raise NotPermitted("Only a deployment planner may change a deployment.")
+    if deployment.created_by_id != actor.pk:
+        raise NotPermitted("A planner may change only the deployments they drafted.")
+
+
+def _require_ao(actor):
+    if not has_role(actor, Role.AUTHORISING_OFFICER):
+        raise NotPermitted("Only an authorising officer may decide on a deployment.")
+    if not is_authorising_officer(actor):
+        raise NotPermitted(
+            f"An authorising officer must hold the rank of "
+            f"{settings.LFR_AO_MIN_RANK.replace('_', ' ')} or above."
+        )
+
+
+def _check_fields(deployment):
+    """Rules that every saved draft must already satisfy."""
+    validate_model(deployment, exclude=["created_by", "public_id"])
+    if deployment.use_case == UseCase.OTHER and not deployment.use_case_other.strip():
+        raise RuleViolation(
+            "A use case of 'other' must say what the use case is.", field="use_case_other"
+        )
+    if deployment.engine not in ENGINE_PROFILES:
+        raise RuleViolation(f"Unknown engine '{deployment.engine}'.", field="engine")
+    try:
+        threshold = Decimal(deployment.threshold)
+    except (InvalidOperation, TypeError):
+        raise RuleViolation("The threshold must be a number.", field="threshold") from None
+    if not Decimal("0") < threshold < Decimal("1"):
+        raise RuleViolation("The threshold must lie between 0 and 1.", field="threshold")
+    if deployment.starts_at and deployment.ends_at:
+        if deployment.ends_at <= deployment.starts_at:
+            raise RuleViolation("The window must end after it starts.", field="ends_at")
+        if deployment.ends_at - deployment.starts_at > settings.LFR_MAX_AUTHORISATION:
+            hours = settings.LFR_MAX_AUTHORISATION.total_seconds() / 3600
+            raise RuleViolation(
+                f"A single authorisation covers at most {hours:g} hours of live time.",
+                field="ends_at",
+                code="window_too_long",
+            )
+    if deployment.critical_threat_exempt and not deployment.critical_threat_reason.strip():
+        raise RuleViolation(
+            "An exemption from advance announcement needs the critical threat recorded.",
+            field="critical_threat_reason",
+        )
+
+
+@transaction.atomic
+def deployment_create(*, actor, **fields):
+    if not has_role(actor, Role.DEPLOYMENT_PLANNER):
+        raise NotPermitted("Only a deployment planner may draft a deployment.")
+    fields.setdefault("engine", settings.LFR_DEFAULT_ENGINE)
+    if "threshold" not in fields and fields["engine"] in ENGINE_PROFILES:
+        fields["threshold"] = ENGINE_PROFILES[fields["engine"]].default_threshold
+    deployment = Deployment(created_by=actor)
+    apply_changes(deployment, fields, EDITABLE_FIELDS)
+    _check_fields(deployment)
+    deployment.save()
+    Watchlist.objects.create(deployment=deployment, created_by=actor)
+    audit_record(
+        actor=actor,
+        action="deployment.create",
+        obj=deployment,
+        changes={k: jsonable(v) for k, v in fields.items()},
+    )
+    return deployment
+
+
+@transaction.atomic
+def deployment_update(*, actor, deployment, **fields):
+    deployment = _lock(deployment)
+    _require_planner_of(actor, deployment)
+    if deployment.status not in (S.DRAFT, S.REJECTED):
+        raise InvalidTransition(
+            f"A {deployment.get_status_display().lower()} deployment cannot be edited; "
+            "only drafts and rejected deployments can."
+        )
+    changes = apply_changes(deployment, fields, EDITABLE_FIELDS)
+    _check_fields(deployment)
+    if deployment.status == S.REJECTED:
+        # Editing a rejected deployment makes it a draft again, to be resubmitted.
+        changes["status"] = [S.REJECTED.value, S.DRAFT.value]
+        deployment.status = S.DRAFT
+    deployment.save()
+    audit_record(actor=actor, action="deployment.update", obj=deployment, changes=changes)
+    return deployment
+
+
+def _require_editable(actor, deployment):
+    _require_planner_of(actor, deployment)
+    if deployment.status not in (S.DRAFT, S.REJECTED):
+        raise InvalidTransition("Only a draft deployment's documents and cameras can change.")
+
+
+@transaction.atomic
+def deployment_document_set(*, actor, deployment, kind, reference, issued_on, review_by):
+    deployment = _lock(deployment)
+    _require_editable(actor, deployment)
+    if kind not in DocumentKind.values:
+        raise RuleViolation(f"Unknown document kind '{kind}'.", field="kind")
+    if not str(reference).strip():
+        raise RuleViolation("A document needs its reference.", field="reference")
+    if review_by < issued_on:
+        raise RuleViolation("A document's review date cannot precede its issue.", field="review_by")
+    document, created = DeploymentDocument.objects.update_or_create(
+        deployment=deployment,
+        kind=kind,
+        defaults={
+            "reference": reference,
+            "issued_on": issued_on,
+            "review_by": review_by,
+            "added_by": actor,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="deployment.document_set",
+        obj=document,
+        deployment=deployment,
+        changes={
+            "kind": kind,
+            "reference": reference,
+            "issued_on": jsonable(issued_on),
+            "review_by": jsonable(review_by),
+            "replaced": not created,
+        },
+    )
+    return document
+
+
+def _overlapping_booking(camera, deployment):
+    if not (deployment.starts_at and deployment.ends_at):
+        return None
+    clash = (
+        DeploymentCamera.objects.filter(
+            camera=camera,
+            deployment__status__in=BOOKING_STATES,
+            deployment__starts_at__lt=deployment.ends_at,
+            deployment__ends_at__gt=deployment.starts_at,
+        )
+        .exclude(deployment=deployment)
+        .select_related("deployment")
+        .first()
+    )
+    return clash.deployment if clash else None
+
+
+def _refuse_clash(camera, holder):
+    raise RuleViolation(
+        f"Camera '{camera.name}' is already booked for an overlapping window by "
+        f"deployment '{holder.title}' ({holder.public_id}).",
+        field="camera",
+        code="camera_booked",
+    )
+
+
+@transaction.atomic
+def deployment_camera_add(*, actor, deployment, camera, position=""):
+    deployment = _lock(deployment)
+    _require_editable(actor, deployment)
+    # Locking the camera row serialises two planners booking the same camera.
+    camera = Camera.objects.select_for_update().get(pk=camera.pk)
+    holder = _overlapping_booking(camera, deployment)
+    if holder is not None:
+        _refuse_clash(camera, holder)
+    booking, created = DeploymentCamera.objects.get_or_create(
+        deployment=deployment, camera=camera, defaults={"position": position}
+    )
+    if not created:
+        raise RuleViolation(
+            f"Camera '{camera.name}' is already on this deployment.", field="camera"
+        )
+    audit_record(
+        actor=actor,
+        action="deployment.camera_add",
+        obj=deployment,
+        changes={"camera": str(camera.public_id), "camera_name": camera.name, "position": position},
+    )
+    return booking
+
+
+@transaction.atomic
+def deployment_camera_remove(*, actor, deployment, camera):
+    deployment = _lock(deployment)
+    _require_editable(actor, deployment)
+    deleted, _ = DeploymentCamera.objects.filter(deployment=deployment, camera=camera).delete()
+    if not deleted:
+        raise RuleViolation(f"Camera '{camera.name}' is not on this deployment.", field="camera")
+    audit_record(
+        actor=actor,
+        action="deployment.camera_remove",
+        obj=deployment,
+        changes={"camera": str(camera.public_id), "camera_name": camera.name},
+    )
+
+
+def _document_problems(deployment, today):
+    kinds = list(REQUIRED_DOCUMENTS)
+    if settings.LFR_EU_AI_ACT_MODE:
+        kinds += list(REQUIRED_DOCUMENTS_EU)
+    documents = {d.kind: d for d in deployment.documents.all()}
+    problems = []
+    last_day = timezone.localdate(deployment.ends_at) if deployment.ends_at else today
+    for kind in kinds:
+        label = DocumentKind(kind).label
+        document = documents.get(kind)
+        if document is None:
+            problems.append(f"The {label} reference is not recorded.")
+        elif document.issued_on > today:
+            problems.append(f"The {label} ({document.reference}) is dated in the future.")
+        elif document.review_by < last_day:
+            problems.append(
+                f"The {label} ({document.reference}) is out of date on "
+                f"{document.review_by:%d %b %Y}, before the deployment ends."
+            )
+    return problems
+
+
+def approval_problems(deployment, *, include_watchlist=True):
+    """Every reason the deployment cannot be approved now, in words. Empty when it can."""
+    problems = []
+    now = timezone.now()
+    if not deployment.purpose.strip():
+        problems.append("The purpose is not recorded.")
+    if not deployment.justification.strip():
+        problems.append("The necessity and proportionality justification is not written.")
+    if deployment.use_case == UseCase.OTHER and not deployment.use_case_other.strip():
+        problems.append("A use case of 'other' must say what it is.")
+    if not deployment.location_name.strip() or deployment.latitude is None:
+        problems.append("The location needs a name and coordinates.")
+    if not deployment.radius_m:
+        problems.append("The location needs a radius.")
+    if not deployment.starts_at or not deployment.ends_at:
+        problems.append("The start and end of the window are not set.")
+    else:
+        if deployment.ends_at - deployment.starts_at > settings.LFR_MAX_AUTHORISATION:
+            hours = settings.LFR_MAX_AUTHORISATION.total_seconds() / 3600
+            problems.append(
+                f"The window is longer than the {hours:g} hours one authorisation covers."
+            )
+        if deployment.ends_at <= now:
+            problems.append("The window has already ended.")
+    problems += _document_problems(deployment, timezone.localdate(now))
+    profile = ENGINE_PROFILES.get(deployment.engine)
+    if profile is None:
+        problems.append(f"The engine '{deployment.engine}' is not known.")
+    elif Decimal(deployment.threshold) < profile.floor and not (
+        deployment.threshold_override_reason.strip()
+    ):
+        problems.append(
+            f"The threshold {deployment.threshold} is below the {profile.label} floor of "
+            f"{profile.floor}, and no override reason is recorded."
+        )
+    bookings = list(deployment.cameras.select_related("camera"))
+    if not bookings:
+        problems.append("No camera is attached.")
+    for booking in bookings:
+        holder = _overlapping_booking(booking.camera, deployment)
+        if holder is not None:
+            problems.append(
+                f"Camera '{booking.camera.name}' is booked for an overlapping window by "
+                f"'{holder.title}'."
+            )
+    if include_watchlist:
+        watchlist = getattr(deployment, "watchlist", None)
+        if watchlist is None or watchlist.status not in (
+            WatchlistStatus.APPROVED,
+            WatchlistStatus.FINALISED,
+        ):
+            problems.append("The watchlist is not authorised.")
+        elif watchlist.entries.filter(status="approved").count() > settings.LFR_WATCHLIST_MAX_SIZE:
+            problems.append("The watchlist is larger than the maximum size.")
+    return problems
+
+
+@transaction.atomic
+def deployment_submit(*, actor, deployment):
+    deployment = _lock(deployment)
+    _require_planner_of(actor, deployment)
+    if deployment.status != S.DRAFT:
+        raise InvalidTransition("Only a draft can be submitted for approval.")
+    problems = approval_problems(deployment, include_watchlist=False)
+    if problems:
+        raise RuleViolation(" ".join(problems), code="incomplete")
+    deployment.status = S.SUBMITTED
+    deployment.submitted_at = timezone.now()
+    deployment.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_record(actor=actor, action="deployment.submit", obj=deployment)
+    return deployment
+
+
+def _camera_fingerprint(booking):
+    return hashlib.sha256(booking.camera.source_url.encode()).hexdigest()
+
+
+def authorisation_snapshot(deployment):
+    watchlist = deployment.watchlist
+    return {
+        "starts_at": deployment.starts_at.isoformat(),
+        "ends_at": deployment.ends_at.isoformat(),
+        "engine": deployment.engine,
+        "threshold": str(deployment.threshold),
+        "cameras": sorted(
+            [str(b.camera.public_id), _camera_fingerprint(b)]
+            for b in deployment.cameras.select_related("camera")
+        ),
+        "watchlist": str(watchlist.public_id),
+        "watchlist_entries": watchlist.entries.filter(status="approved").count(),
+    }
+
+
+@transaction.atomic
+def deployment_approve(*, actor, deployment, reason=""):
+    deployment = _lock(deployment)
+    _require_ao(actor)
+    if deployment.created_by_id == actor.pk:
+        raise NotPermitted(
+            "Whoever drafts a deployment may not approve it (four eyes).", code="four_eyes"
+        )
+    if deployment.status != S.SUBMITTED:
+        raise InvalidTransition("Only a submitted deployment can be approved.")
+    problems = approval_problems(deployment)
+    if problems:
+        raise RuleViolation(" ".join(problems), code="not_approvable")
+    deployment.status = S.APPROVED
+    deployment.decided_by = actor
+    deployment.decided_at = timezone.now()
+    deployment.authorised_snapshot = authorisation_snapshot(deployment)
+    deployment.save(
+        update_fields=["status", "decided_by", "decided_at", "authorised_snapshot", "updated_at"]
+    )
+    audit_record(
+        actor=actor,
+        action="deployment.approve",
+        obj=deployment,
+        reason=reason,
+        changes={"authorised": deployment.authorised_snapshot},
+    )
+    return deployment
+
+
+@transaction.atomic
+def deployment_reject(*, actor, deployment, reason):
+    deployment = _lock(deployment)
+    _require_ao(actor)
+    if deployment.created_by_id == actor.pk:
+        raise NotPermitted("Whoever drafts a deployment may not decide on it.", code="four_eyes")
+    if deployment.status != S.SUBMITTED:
+        raise InvalidTransition("Only a submitted deployment can be rejected.")
+    if not (reason or "").strip():
+        raise RuleViolation("A rejection must give its reasons.", field="reason")
+    deployment.status = S.REJECTED
+    deployment.decided_by = actor
+    deployment.decided_at = timezone.now()
+    deployment.rejection_reason = reason
+    deployment.save(
+        update_fields=["status", "decided_by", "decided_at", "rejection_reason", "updated_at"]
+    )
+    audit_record(actor=actor, action="deployment.reject", obj=deployment, reason=reason)
+    return deployment
+
+
+def go_live_problems(deployment, *, now=None):
+    """Every reason the deployment cannot go live now, in words. Empty when it can."""
+    now = now or timezone.now()
+    problems = []
+    if deployment.status != S.APPROVED:
+        problems.append(
+            f"The deployment is {deployment.get_status_display().lower()}, not approved."
+        )
+        return problems
+    if not (deployment.starts_at <= now < deployment.ends_at):
+        problems.append(
+            f"Now is outside the authorised window "
+            f"({timezone.localtime(deployment.starts_at):%d %b %Y %H:%M} to "
+            f"{timezone.localtime(deployment.ends_at):%d %b %Y %H:%M})."
+        )
+    current = authorisation_snapshot(deployment)
+    approved = deployment.authorised_snapshot or {}
+    if current["cameras"] != approved.get("cameras"):
+        problems.append("The cameras are not the ones the authorising officer approved.")
+    for key, words in (
+        ("starts_at", "window"),
+        ("ends_at", "window"),
+        ("threshold", "threshold"),
+        ("engine", "engine"),
+        ("watchlist_entries", "watchlist"),
+    ):
+        if current[key] != approved.get(key):
+            problems.append(f"The {words} changed after approval.")
+    if not deployment.signage.filter(placed_at__lte=now, removed_at__isnull=True).exists():
+        problems.append("No sign is recorded as up at the location.")
+    watchlist = deployment.watchlist
+    if watchlist.status != WatchlistStatus.FINALISED or watchlist.finalised_at is None:
+        problems.append("The watchlist is not finalised.")
+    elif now - watchlist.finalised_at > settings.LFR_WATCHLIST_FINALISE_MAX_AGE:
+        hours = settings.LFR_WATCHLIST_FINALISE_MAX_AGE.total_seconds() / 3600
+        problems.append(
+            f"The watchlist was finalised more than {hours:g} hours ago; finalise it again."
+        )
+    if settings.LFR_EU_AI_ACT_MODE:
+        has_authority = deployment.documents.filter(
+            kind=DocumentKind.INDEPENDENT_AUTHORISATION
+        ).exists()
+        if deployment.eu_authorisation_decision == "refused":
+            problems.append("The independent authority refused authorisation.")
+        elif not has_authority and not deployment.eu_urgency:
+            problems.append(
+                "No judicial or independent authorisation is recorded, and no urgency is declared."
+            )
+    # Deduplicate while keeping order (window appears twice in the loop above).
+    return list(dict.fromkeys(problems))
+
+
+@transaction.atomic
+def deployment_start(*, actor, deployment):
+    deployment = _lock(deployment)
+    if not (can_operate(actor, deployment) or is_authorising_officer(actor)):
+        raise NotPermitted("Only an assigned operator or an authorising officer may start it.")
+    problems = go_live_problems(deployment)
+    if problems:
+        raise RuleViolation(" ".join(problems), code="not_startable")
+    now = timezone.now()
+    deployment.status = S.LIVE
+    deployment.went_live_at = now
+    deployment.went_live_by = actor
+    fields = ["status", "went_live_at", "went_live_by", "updated_at"]
+    if settings.LFR_EU_AI_ACT_MODE and deployment.eu_urgency:
+        deployment.eu_authorisation_requested_at = deployment.eu_authorisation_requested_at or now
+        fields.append("eu_authorisation_requested_at")
+    deployment.save(update_fields=fields)
+    deployment.cameras.update(state=CameraState.STARTING, state_detail="")
+    audit_record(actor=actor, action="deployment.start", obj=deployment)
+    return deployment
+
+
+def _end(deployment, *, status, actor, reason, early):
+    deployment.status = status
+    deployment.ended_at = timezone.now()
+    deployment.ended_by = actor if getattr(actor, "is_authenticated", False) else None
+    deployment.end_reason = reason
+    deployment.stopped_early = early
+    deployment.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "ended_by",
+            "end_reason",
+            "stopped_early",
+            "updated_at",
+        ]
+    )
+    deployment.cameras.exclude(state=CameraState.IDLE).update(state=CameraState.STOPPED)
+
+
+@transaction.atomic
+def deployment_stop(*, actor, deployment, reason=""):
+    """The kill switch: a live deployment stops at once."""
+    deployment = _lock(deployment)
+    if not (can_operate(actor, deployment) or is_authorising_officer(actor)):
+        raise NotPermitted("Only an assigned operator or an authorising officer may stop it.")
+    if deployment.status != S.LIVE:
+        raise InvalidTransition("Only a live deployment can be stopped.")
+    _end(deployment, status=S.COMPLETED, actor=actor, reason=reason or "Stopped", early=True)
+    audit_record(actor=actor, action="deployment.stop", obj=deployment, reason=reason)
+    return deployment
+
+
+@transaction.atomic
+def deployment_complete_if_window_ended(*, deployment_id):
+    """System action: a live deployment completes by itself when its window ends."""
+    deployment = Deployment.objects.select_for_update().get(pk=deployment_id)
+    if deployment.status != S.LIVE or deployment.ends_at > timezone.now():
+        return False
+    _end(
+        deployment,
+        status=S.COMPLETED,
+        actor=None,
+        reason="The authorised window ended.",
+        early=False,
+    )
+    audit_record(
+        actor=None,
+        action="deployment.complete",
+        obj=deployment,
+        reason="The authorised window ended.",
+    )
+    return True
+
+
+@transaction.atomic
+def deployment_cancel(*, actor, deployment, reason):
+    deployment = _lock(deployment)
+    planner_own = has_role(actor, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == actor.pk
+    if not (planner_own or is_authorising_officer(actor)):
+        raise NotPermitted("Only its planner or an authorising officer may cancel a deployment.")
+    if deployment.status not in CANCELLABLE:
+        raise InvalidTransition(
+            f"A {deployment.get_status_display().lower()} deployment cannot be cancelled."
+        )
+    if not (reason or "").strip():
+        raise RuleViolation("Cancelling needs a reason.", field="reason")
+    was_live = deployment.status == S.LIVE
+    _end(deployment, status=S.CANCELLED, actor=actor, reason=reason, early=was_live)
+    audit_record(actor=actor, action="deployment.cancel", obj=deployment, reason=reason)
+    return deployment
+
+
+@transaction.atomic
+def deployment_operator_assign(*, actor, deployment, operator):
+    deployment = _lock(deployment)
+    planner_own = has_role(actor, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == actor.pk
+    if not (planner_own or is_authorising_officer(actor)):
+        raise NotPermitted("Only its planner or an authorising officer may assign operators.")
+    if not has_role(operator, Role.OPERATOR):
+        raise RuleViolation(f"{operator.get_username()} is not an operator.", field="operator")
+    if deployment.status in (S.COMPLETED, S.CANCELLED):
+        raise InvalidTransition("Operators cannot be assigned to an ended deployment.")
+    grant_operator(operator, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.operator_assign",
+        obj=deployment,
+        changes={"operator": operator.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_independent_decision(*, actor, deployment, decision, reference):
+    """EU AI Act mode: record the judicial or independent authority's decision.
+
+    A refusal stops all processing at once; deleting the deployment's data follows.
+    """
+    if not settings.LFR_EU_AI_ACT_MODE:
+        raise RuleViolation("Independent authorisation is recorded only in EU AI Act mode.")
+    deployment = _lock(deployment)
+    _require_ao(actor)
+    if decision not in ("granted", "refused"):
+        raise RuleViolation("The decision is 'granted' or 'refused'.", field="decision")
+    if not str(reference).strip():
+        raise RuleViolation("The authority's decision needs its reference.", field="reference")
+    deployment.eu_authorisation_decision = decision
+    deployment.eu_authorisation_decided_at = timezone.now()
+    deployment.save(
+        update_fields=["eu_authorisation_decision", "eu_authorisation_decided_at", "updated_at"]
+    )
+    if decision == "refused" and deployment.status in CANCELLABLE:
+        _end(
+            deployment,
+            status=S.CANCELLED,
+            actor=actor,
+            reason="The independent authority refused authorisation.",
+            early=deployment.status == S.LIVE,
+        )
+    audit_record(
+        actor=actor,
+        action=f"deployment.independent_{decision}",
+        obj=deployment,
+        changes={"reference": reference},
+    )
+    return deployment

@@ -1,0 +1,316 @@
+"""Writes for watchlists and their entries."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import InvalidTransition, NotPermitted, RuleViolation
+from ..models import (
+    DeploymentStatus,
+    EntryCategory,
+    EntryStatus,
+    Role,
+    Watchlist,
+    WatchlistEntry,
+    WatchlistStatus,
+)
+from ..permissions import has_role, is_authorising_officer
+from .audit import audit_record
+from .common import jsonable, validate_model
+
+ENTRY_FIELDS = (
+    "display_name",
+    "category",
+    "reason",
+    "legal_basis",
+    "reference_number",
+    "image_source",
+    "image_date",
+    "under_18",
+    "under_18_justification",
+)
+# Entries that count towards the watchlist's size.
+LIVE_ENTRY_STATES = (EntryStatus.PENDING, EntryStatus.APPROVED)
+
+
+def _lock(watchlist):
+    return Watchlist.objects.select_for_update().get(pk=watchlist.pk)
+
+
+def _require_manager(actor):
+    if not has_role(actor, Role.WATCHLIST_MANAGER):
+        raise NotPermitted("Only a watchlist manager may build a watchlist.")
+
+
+def _require_open(watchlist):
+    if watchlist.status != WatchlistStatus.DRAFT:
+        raise InvalidTransition(
+            f"The watchlist is {watchlist.get_status_display().lower()}; entries can change "
+            "only while it is being built."
+        )
+    if watchlist.deployment.status in (DeploymentStatus.COMPLETED, DeploymentStatus.CANCELLED):
+        raise InvalidTransition("The deployment has ended; its watchlist cannot change.")
+
+
+def _check_entry(entry):
+    if entry.category not in EntryCategory.values:
+        raise RuleViolation(
+            f"'{entry.category}' is not a watchlist category. The categories are: "
+            + "; ".join(str(label) for label in EntryCategory.labels)
+            + ".",
+            field="category",
+            code="unknown_category",
+        )
+    validate_model(
+        entry,
+        exclude=["watchlist", "added_by", "public_id", "reference_image", "embedding"],
+    )
+    if entry.image_date > timezone.localdate():
+        raise RuleViolation("The image cannot be dated in the future.", field="image_date")
+    if entry.under_18 and not entry.under_18_justification.strip():
+        raise RuleViolation(
+            "A person under 18 may be included only with a recorded extra justification.",
+            field="under_18_justification",
+            code="under_18_justification",
+        )
+
+
+@transaction.atomic
+def watchlist_entry_add(*, actor, watchlist, reference_image=None, **fields):
+    _require_manager(actor)
+    watchlist = _lock(watchlist)
+    _require_open(watchlist)
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise RuleViolation(f"The field '{name}' is not part of an entry.", field=name)
+    size = watchlist.entries.filter(status__in=LIVE_ENTRY_STATES).count()
+    if size >= settings.LFR_WATCHLIST_MAX_SIZE:
+        raise RuleViolation(
+            f"The watchlist already holds the maximum of {settings.LFR_WATCHLIST_MAX_SIZE} "
+            "entries; keep it no larger than the purpose needs.",
+            code="watchlist_full",
+        )
+    entry = WatchlistEntry(watchlist=watchlist, added_by=actor, **fields)
+    _check_entry(entry)
+    if reference_image is not None:
+        entry.reference_image.save(reference_image.name, reference_image, save=False)
+    entry.save()
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_add",
+        obj=entry,
+        deployment=watchlist.deployment,
+        changes={
+            "category": entry.category,
+            "reference_number": entry.reference_number,
+            "under_18": entry.under_18,
+            "image_source": entry.image_source,
+            "image_date": jsonable(entry.image_date),
+        },
+    )
+    return entry
+
+
+def _lock_entry(entry):
+    return (
+        WatchlistEntry.objects.select_for_update()
+        .select_related("watchlist__deployment")
+        .get(pk=entry.pk)
+    )
+
+
+@transaction.atomic
+def watchlist_entry_approve(*, actor, entry):
+    entry = _lock_entry(entry)
+    if not (has_role(actor, Role.WATCHLIST_MANAGER) or is_authorising_officer(actor)):
+        raise NotPermitted(
+            "Only a watchlist manager or an authorising officer may approve entries."
+        )
+    if entry.added_by_id == actor.pk:
+        raise NotPermitted(
+            "Whoever adds an entry may not approve it (four eyes).", code="four_eyes"
+        )
+    _require_open(entry.watchlist)
+    if entry.status != EntryStatus.PENDING:
+        raise InvalidTransition("Only an entry awaiting approval can be approved.")
+    if entry.under_18:
+        if not entry.under_18_justification.strip():
+            raise RuleViolation(
+                "An under-18 entry needs its extra justification before approval.",
+                field="under_18_justification",
+                code="under_18_justification",
+            )
+        if not is_authorising_officer(actor):
+            raise NotPermitted(
+                "Only an authorising officer may approve the extra justification for a "
+                "person under 18.",
+                code="under_18_approver",
+            )
+    entry.status = EntryStatus.APPROVED
+    entry.approved_by = actor
+    entry.approved_at = timezone.now()
+    entry.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_approve",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+        changes={"under_18_justification_approved": entry.under_18},
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_entry_reject(*, actor, entry, reason):
+    entry = _lock_entry(entry)
+    if not (has_role(actor, Role.WATCHLIST_MANAGER) or is_authorising_officer(actor)):
+        raise NotPermitted("Only a watchlist manager or an authorising officer may reject entries.")
+    if entry.added_by_id == actor.pk:
+        raise NotPermitted("Whoever adds an entry may not decide on it.", code="four_eyes")
+    _require_open(entry.watchlist)
+    if entry.status != EntryStatus.PENDING:
+        raise InvalidTransition("Only an entry awaiting approval can be rejected.")
+    if not (reason or "").strip():
+        raise RuleViolation("A rejection must give its reason.", field="reason")
+    entry.status = EntryStatus.REJECTED
+    entry.decision_reason = reason
+    entry.save(update_fields=["status", "decision_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_reject",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+        reason=reason,
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_entry_remove(*, actor, entry, reason):
+    entry = _lock_entry(entry)
+    _require_manager(actor)
+    _require_open(entry.watchlist)
+    if entry.status == EntryStatus.REMOVED:
+        raise InvalidTransition("The entry is already removed.")
+    if not (reason or "").strip():
+        raise RuleViolation("Removing an entry needs a reason.", field="reason")
+    entry.status = EntryStatus.REMOVED
+    entry.decision_reason = reason
+    entry.save(update_fields=["status", "decision_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_remove",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+        reason=reason,
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_approve(*, actor, watchlist):
+    """The authorising officer authorises the watchlist for its deployment."""
+    watchlist = _lock(watchlist)
+    if not is_authorising_officer(actor):
+        raise NotPermitted("Only an authorising officer may authorise a watchlist.")
+    _require_open(watchlist)
+    entries = watchlist.entries
+    if entries.filter(added_by=actor).exclude(status=EntryStatus.REMOVED).exists():
+        raise NotPermitted(
+            "You added entries to this watchlist, so another officer must authorise it.",
+            code="four_eyes",
+        )
+    if entries.filter(status=EntryStatus.PENDING).exists():
+        raise RuleViolation(
+            "Every entry needs a decision by a second person before the watchlist is authorised.",
+            code="entries_pending",
+        )
+    approved = entries.filter(status=EntryStatus.APPROVED).count()
+    if approved == 0:
+        raise RuleViolation("An empty watchlist cannot be authorised.", code="empty")
+    if approved > settings.LFR_WATCHLIST_MAX_SIZE:
+        raise RuleViolation(
+            f"The watchlist holds {approved} entries, over the maximum of "
+            f"{settings.LFR_WATCHLIST_MAX_SIZE}.",
+            code="watchlist_full",
+        )
+    watchlist.status = WatchlistStatus.APPROVED
+    watchlist.approved_by = actor
+    watchlist.approved_at = timezone.now()
+    watchlist.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="watchlist.approve",
+        obj=watchlist,
+        changes={"entries": approved},
+    )
+    return watchlist
+
+
+@transaction.atomic
+def watchlist_finalise(*, actor, watchlist):
+    """Freeze the authorised list for the deployment; repeating it re-confirms the list.
+
+    It must happen within 24 hours before the deployment goes live.
+    """
+    watchlist = _lock(watchlist)
+    _require_manager(actor)
+    if watchlist.status not in (WatchlistStatus.APPROVED, WatchlistStatus.FINALISED):
+        raise InvalidTransition("Only an authorised watchlist can be finalised.")
+    if watchlist.deployment.status not in (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED):
+        raise InvalidTransition(
+            "A watchlist is finalised for a submitted or approved deployment that has not "
+            "gone live."
+        )
+    previous = watchlist.finalised_at
+    watchlist.status = WatchlistStatus.FINALISED
+    watchlist.finalised_by = actor
+    watchlist.finalised_at = timezone.now()
+    watchlist.save(update_fields=["status", "finalised_by", "finalised_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="watchlist.finalise",
+        obj=watchlist,
+        changes={"previously_finalised_at": jsonable(previous)},
+    )
+    return watchlist
+
+
+@transaction.atomic
+def watchlist_copy_entries(*, actor, source, target):
+    """Bring entries from another deployment's watchlist; each needs approval again."""
+    _require_manager(actor)
+    target = _lock(target)
+    _require_open(target)
+    if source.pk == target.pk:
+        raise RuleViolation("A watchlist cannot be copied into itself.")
+    current = target.entries.filter(status__in=LIVE_ENTRY_STATES).count()
+    to_copy = list(source.entries.filter(status=EntryStatus.APPROVED))
+    if current + len(to_copy) > settings.LFR_WATCHLIST_MAX_SIZE:
+        raise RuleViolation(
+            f"Copying {len(to_copy)} entries would pass the maximum of "
+            f"{settings.LFR_WATCHLIST_MAX_SIZE}.",
+            code="watchlist_full",
+        )
+    copies = []
+    for entry in to_copy:
+        copy = WatchlistEntry(
+            watchlist=target,
+            added_by=actor,
+            **{name: getattr(entry, name) for name in ENTRY_FIELDS},
+        )
+        if entry.reference_image:
+            with entry.reference_image.open("rb") as handle:
+                copy.reference_image.save(
+                    entry.reference_image.name.rsplit("/", 1)[-1], handle, save=False
+                )
+        copies.append(copy)
+    WatchlistEntry.objects.bulk_create(copies)
+    audit_record(
+        actor=actor,
+        action="watchlist.copy_entries",
+        obj=target,
+        changes={"source": str(source.public_id), "entries": len(copies)},
+    )
+    return copies

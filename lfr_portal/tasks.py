@@ -1,0 +1,26 @@
+"""Portal-side Celery tasks. Thin: they take ids and call services."""
+
+import socket
+
+from celery import shared_task
+
+from .models import Deployment, DeploymentStatus
+from .services.deployments import deployment_complete_if_window_ended
+from .services.system import worker_heartbeat_record
+
+
+@shared_task(name="lfr_portal.worker_heartbeat", soft_time_limit=20, time_limit=30)
+def worker_heartbeat(queue="default"):
+    worker_heartbeat_record(hostname=socket.gethostname(), queue=queue)
+
+
+@shared_task(name="lfr_portal.enforce_windows", soft_time_limit=50, time_limit=60)
+def enforce_windows():
+    """Complete every live deployment whose authorised window has ended."""
+    from django.utils import timezone
+
+    ended = Deployment.objects.filter(
+        status=DeploymentStatus.LIVE, ends_at__lte=timezone.now()
+    ).values_list("id", flat=True)
+    for deployment_id in ended:
+        deployment_complete_if_window_ended(deployment_id=deployment_id)
