@@ -1,0 +1,86 @@
+"""Whole-case builders: a deployment at a given point of its lifecycle, through the services."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from lfr_portal.models import DocumentKind, EntryStatus, Role
+from lfr_portal.services import deployments as dep
+from lfr_portal.services import field
+from lfr_portal.services import watchlists as wl
+from tests.factories import (
+    BookingFactory,
+    DeploymentFactory,
+    DocumentFactory,
+    EntryFactory,
+    user_with_role,
+)
+
+
+def complete_draft(**kwargs):
+    """A draft with documents and a camera: ready to submit."""
+    deployment = DeploymentFactory(**kwargs)
+    for kind in (DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT):
+        DocumentFactory(deployment=deployment, kind=kind)
+    BookingFactory(deployment=deployment)
+    return deployment
+
+
+def authorised_watchlist(deployment, *, entries=2, ao=None):
+    adder = user_with_role(Role.WATCHLIST_MANAGER)
+    approver = user_with_role(Role.WATCHLIST_MANAGER)
+    for _ in range(entries):
+        entry = EntryFactory(watchlist=deployment.watchlist, added_by=adder)
+        wl.watchlist_entry_approve(actor=approver, entry=entry)
+    ao = ao or user_with_role(Role.AUTHORISING_OFFICER)
+    return wl.watchlist_approve(actor=ao, watchlist=deployment.watchlist)
+
+
+def submitted(**kwargs):
+    deployment = complete_draft(**kwargs)
+    authorised_watchlist(deployment)
+    return dep.deployment_submit(actor=deployment.created_by, deployment=deployment)
+
+
+def approved(ao=None, **kwargs):
+    deployment = submitted(**kwargs)
+    ao = ao or user_with_role(Role.AUTHORISING_OFFICER)
+    return dep.deployment_approve(actor=ao, deployment=deployment)
+
+
+def ready_to_go_live(operator=None, **kwargs):
+    """Approved, window open now, signage up, watchlist finalised, operator assigned."""
+    kwargs.setdefault("starts_at", timezone.now() - timedelta(minutes=10))
+    deployment = approved(**kwargs)
+    fo = user_with_role(Role.FIELD_OFFICER)
+    field.signage_record(
+        actor=fo,
+        deployment=deployment,
+        description="Sign at entrance",
+        location_name="Entrance",
+        placed_at=timezone.now() - timedelta(minutes=5),
+    )
+    manager = user_with_role(Role.WATCHLIST_MANAGER)
+    wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    if operator is not None:
+        dep.deployment_operator_assign(
+            actor=deployment.created_by, deployment=deployment, operator=operator
+        )
+    deployment.refresh_from_db()
+    return deployment
+
+
+def live(operator, **kwargs):
+    deployment = ready_to_go_live(operator=operator, **kwargs)
+    return dep.deployment_start(actor=operator, deployment=deployment)
+
+
+__all__ = [
+    "EntryStatus",
+    "approved",
+    "authorised_watchlist",
+    "complete_draft",
+    "live",
+    "ready_to_go_live",
+    "submitted",
+]
