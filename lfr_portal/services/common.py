@@ -1,7 +1,7 @@
 """Small helpers shared by the services."""
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -19,6 +19,22 @@ def jsonable(value):
     if hasattr(value, "name") and hasattr(value, "url"):  # a stored file: its name only
         return value.name
     return value
+
+
+COORDINATE_FIELDS = ("latitude", "longitude")
+
+
+def normalise_coordinates(fields):
+    """Round coordinates to the stored six places (about 11 cm), whatever type they came as."""
+    for name in COORDINATE_FIELDS:
+        value = fields.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            fields[name] = Decimal(str(value)).quantize(Decimal("0.000001"))
+        except (InvalidOperation, ValueError):
+            raise RuleViolation(f"The {name} must be a number.", field=name) from None
+    return fields
 
 
 def apply_changes(instance, fields, allowed):

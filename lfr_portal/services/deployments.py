@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
 from .audit import audit_record
-from .common import apply_changes, jsonable, validate_model
+from .common import apply_changes, jsonable, normalise_coordinates, validate_model
 
 S = DeploymentStatus
 
@@ -118,6 +118,7 @@ def deployment_create(*, actor, **fields):
     fields.setdefault("engine", settings.LFR_DEFAULT_ENGINE)
     if "threshold" not in fields and fields["engine"] in ENGINE_PROFILES:
         fields["threshold"] = ENGINE_PROFILES[fields["engine"]].default_threshold
+    normalise_coordinates(fields)
     deployment = Deployment(created_by=actor)
     apply_changes(deployment, fields, EDITABLE_FIELDS)
     _check_fields(deployment)
@@ -141,7 +142,7 @@ def deployment_update(*, actor, deployment, **fields):
             f"A {deployment.get_status_display().lower()} deployment cannot be edited; "
             "only drafts and rejected deployments can."
         )
-    changes = apply_changes(deployment, fields, EDITABLE_FIELDS)
+    changes = apply_changes(deployment, normalise_coordinates(fields), EDITABLE_FIELDS)
     _check_fields(deployment)
     if deployment.status == S.REJECTED:
         # Editing a rejected deployment makes it a draft again, to be resubmitted.

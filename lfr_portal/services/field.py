@@ -4,15 +4,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
-from ..models import DeploymentStatus, LeafletRecord, Role, SignageRecord
+from ..models import Deployment, DeploymentStatus, LeafletRecord, Role, SignageRecord
 from ..permissions import has_role
 from .audit import audit_record
-from .common import jsonable, validate_model
+from .common import jsonable, normalise_coordinates, validate_model
 
 OPEN_FOR_EVIDENCE = (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED, DeploymentStatus.LIVE)
 
 
 def _require_field_officer(actor, deployment):
+    # Re-read under lock: the caller's copy may be stale, and the state decides.
+    deployment = Deployment.objects.select_for_update().get(pk=deployment.pk)
     if not has_role(actor, Role.FIELD_OFFICER):
         raise NotPermitted("Only a field officer may record signage and leaflets.")
     if deployment.status not in OPEN_FOR_EVIDENCE:
@@ -20,6 +22,7 @@ def _require_field_officer(actor, deployment):
             f"Evidence is recorded for submitted, approved or live deployments; this one is "
             f"{deployment.get_status_display().lower()}."
         )
+    return deployment
 
 
 def _check_when(value, field):
@@ -29,8 +32,10 @@ def _check_when(value, field):
 
 @transaction.atomic
 def signage_record(*, actor, deployment, photo=None, **fields):
-    _require_field_officer(actor, deployment)
-    record = SignageRecord(deployment=deployment, recorded_by=actor, **fields)
+    deployment = _require_field_officer(actor, deployment)
+    record = SignageRecord(
+        deployment=deployment, recorded_by=actor, **normalise_coordinates(fields)
+    )
     validate_model(record, exclude=["deployment", "recorded_by", "public_id", "photo"])
     _check_when(record.placed_at, "placed_at")
     if record.removed_at and record.removed_at < record.placed_at:
@@ -74,8 +79,10 @@ def signage_mark_removed(*, actor, record, removed_at):
 
 @transaction.atomic
 def leaflet_record(*, actor, deployment, **fields):
-    _require_field_officer(actor, deployment)
-    record = LeafletRecord(deployment=deployment, recorded_by=actor, **fields)
+    deployment = _require_field_officer(actor, deployment)
+    record = LeafletRecord(
+        deployment=deployment, recorded_by=actor, **normalise_coordinates(fields)
+    )
     validate_model(record, exclude=["deployment", "recorded_by", "public_id"])
     if record.quantity < 1:
         raise RuleViolation("At least one leaflet must be recorded.", field="quantity")
