@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from lfr_portal.models import DocumentKind, EntryStatus, Role
@@ -20,7 +21,10 @@ from tests.factories import (
 def complete_draft(**kwargs):
     """A draft with documents and a camera: ready to submit."""
     deployment = DeploymentFactory(**kwargs)
-    for kind in (DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT):
+    kinds = [DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT]
+    if settings.LFR_EU_AI_ACT_MODE:
+        kinds += [DocumentKind.FUNDAMENTAL_RIGHTS, DocumentKind.EU_REGISTRATION]
+    for kind in kinds:
         DocumentFactory(deployment=deployment, kind=kind)
     BookingFactory(deployment=deployment)
     return deployment

@@ -45,7 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
         OfficerProfile.objects.create(user=self, rank=rank)
         if extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
 
 
 def user_with_role(role, **kwargs):

@@ -1,7 +1,151 @@
-from django.urls import path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import alerts, cameras, deployments, field, watchlists
+from .common import NotFoundApi
+
+deployment_patterns = [
+    path("", deployments.DeploymentListApi.as_view(), name="deployment-list"),
+    path("create/", deployments.DeploymentCreateApi.as_view(), name="deployment-create"),
+    path("<uuid:public_id>/", deployments.DeploymentDetailApi.as_view(), name="deployment-detail"),
+    path(
+        "<uuid:public_id>/update/",
+        deployments.DeploymentUpdateApi.as_view(),
+        name="deployment-update",
+    ),
+    path(
+        "<uuid:public_id>/submit/",
+        deployments.DeploymentSubmitApi.as_view(),
+        name="deployment-submit",
+    ),
+    path(
+        "<uuid:public_id>/approve/",
+        deployments.DeploymentApproveApi.as_view(),
+        name="deployment-approve",
+    ),
+    path(
+        "<uuid:public_id>/reject/",
+        deployments.DeploymentRejectApi.as_view(),
+        name="deployment-reject",
+    ),
+    path(
+        "<uuid:public_id>/start/", deployments.DeploymentStartApi.as_view(), name="deployment-start"
+    ),
+    path("<uuid:public_id>/stop/", deployments.DeploymentStopApi.as_view(), name="deployment-stop"),
+    path(
+        "<uuid:public_id>/cancel/",
+        deployments.DeploymentCancelApi.as_view(),
+        name="deployment-cancel",
+    ),
+    path(
+        "<uuid:public_id>/documents/set/",
+        deployments.DeploymentDocumentSetApi.as_view(),
+        name="deployment-document-set",
+    ),
+    path(
+        "<uuid:public_id>/cameras/add/",
+        deployments.DeploymentCameraAddApi.as_view(),
+        name="deployment-camera-add",
+    ),
+    path(
+        "<uuid:public_id>/cameras/<uuid:camera_id>/remove/",
+        deployments.DeploymentCameraRemoveApi.as_view(),
+        name="deployment-camera-remove",
+    ),
+    path(
+        "<uuid:public_id>/operators/assign/",
+        deployments.DeploymentOperatorAssignApi.as_view(),
+        name="deployment-operator-assign",
+    ),
+    path("<uuid:public_id>/signage/", field.SignageListApi.as_view(), name="signage-list"),
+    path(
+        "<uuid:public_id>/signage/record/",
+        field.SignageRecordApi.as_view(),
+        name="signage-record",
+    ),
+    path("<uuid:public_id>/leaflets/", field.LeafletListApi.as_view(), name="leaflet-list"),
+    path(
+        "<uuid:public_id>/leaflets/record/",
+        field.LeafletRecordApi.as_view(),
+        name="leaflet-record",
+    ),
+]
+
+watchlist_patterns = [
+    path("<uuid:public_id>/", watchlists.WatchlistDetailApi.as_view(), name="watchlist-detail"),
+    path(
+        "<uuid:public_id>/entries/",
+        watchlists.WatchlistEntryListApi.as_view(),
+        name="watchlist-entry-list",
+    ),
+    path(
+        "<uuid:public_id>/entries/add/",
+        watchlists.WatchlistEntryAddApi.as_view(),
+        name="watchlist-entry-add",
+    ),
+    path(
+        "<uuid:public_id>/approve/",
+        watchlists.WatchlistApproveApi.as_view(),
+        name="watchlist-approve",
+    ),
+    path(
+        "<uuid:public_id>/finalise/",
+        watchlists.WatchlistFinaliseApi.as_view(),
+        name="watchlist-finalise",
+    ),
+    path(
+        "<uuid:public_id>/copy-entries/",
+        watchlists.WatchlistCopyEntriesApi.as_view(),
+        name="watchlist-copy-entries",
+    ),
+]
+
+entry_patterns = [
+    path(
+        "<uuid:public_id>/approve/",
+        watchlists.WatchlistEntryApproveApi.as_view(),
+        name="watchlist-entry-approve",
+    ),
+    path(
+        "<uuid:public_id>/reject/",
+        watchlists.WatchlistEntryRejectApi.as_view(),
+        name="watchlist-entry-reject",
+    ),
+    path(
+        "<uuid:public_id>/remove/",
+        watchlists.WatchlistEntryRemoveApi.as_view(),
+        name="watchlist-entry-remove",
+    ),
+]
+
+alert_patterns = [
+    path("", alerts.AlertListApi.as_view(), name="alert-list"),
+    path("<uuid:public_id>/", alerts.AlertDetailApi.as_view(), name="alert-detail"),
+    path(
+        "<uuid:public_id>/adjudicate/",
+        alerts.AlertAdjudicateApi.as_view(),
+        name="alert-adjudicate",
+    ),
+]
+
+camera_patterns = [
+    path("", cameras.CameraListApi.as_view(), name="camera-list"),
+    path("create/", cameras.CameraCreateApi.as_view(), name="camera-create"),
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("deployments/", include(deployment_patterns)),
+    path(
+        "signage/<uuid:public_id>/remove/", field.SignageRemoveApi.as_view(), name="signage-remove"
+    ),
+    path("watchlists/", include(watchlist_patterns)),
+    path("watchlist-entries/", include(entry_patterns)),
+    path("alerts/", include(alert_patterns)),
+    path("cameras/", include(camera_patterns)),
+    # Last: any other path under /api/, a malformed UUID included, answers a JSON 404.
+    re_path(r"", NotFoundApi.as_view(), name="api-not-found"),
 ]

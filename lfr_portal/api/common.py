@@ -1,0 +1,199 @@
+"""What every API view shares: the role gate, strict input, enums, biometric redaction, lists."""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ObjectDoesNotExist
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from ..models import Role
+from ..permissions import HasAnyRole, can_see_biometrics
+
+AO = Role.AUTHORISING_OFFICER
+PLANNER = Role.DEPLOYMENT_PLANNER
+MANAGER = Role.WATCHLIST_MANAGER
+OPERATOR = Role.OPERATOR
+FIELD_OFFICER = Role.FIELD_OFFICER
+COMPLIANCE = Role.COMPLIANCE_OFFICER
+ALL_ROLES = tuple(Role)
+
+# PostgreSQL's integer column; larger values would fail in the database, not in validation.
+DB_INT_MAX = 2_147_483_647
+# A bound on free text so one request cannot store megabytes in a reason field.
+TEXT_MAX = 20_000
+
+
+class ApiSerializer(serializers.Serializer):
+    """Names each nested serializer's schema component after its view.
+
+    Every view nests an InputSerializer and an OutputSerializer; without this the
+    schema would hold dozens of colliding components called "Input" and "Output".
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        parts = cls.__qualname__.split(".")
+        if len(parts) > 1:
+            name = "".join(p.removesuffix("Api").removesuffix("Serializer") for p in parts)
+            cls.Meta = type("Meta", (getattr(cls, "Meta", object),), {"ref_name": name})
+
+
+class ApiInputSerializer(ApiSerializer):
+    """Refuses keys it does not know, so a misspelt or forbidden field is never silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["This field is not accepted here."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class BiometricOutputMixin:
+    """Leaves out the biometric fields for anyone who may not see biometric data.
+
+    Deny by default: without a request in the context nothing biometric is shown.
+    """
+
+    biometric_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not can_see_biometrics(request.user):
+            for name in self.biometric_fields:
+                data.pop(name, None)
+        return data
+
+
+class EnumField(serializers.ChoiceField):
+    """A choice field whose schema is one named component per TextChoices class."""
+
+    def __init__(self, enum, **kwargs):
+        self.enum = enum
+        super().__init__(choices=enum.choices, **kwargs)
+
+
+class EnumFieldExtension(OpenApiSerializerFieldExtension):
+    # One component per enum keeps drf-spectacular's enum naming from colliding
+    # on the many fields called "status" with different value sets.
+    target_class = EnumField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        enum = self.target.enum
+        component = ResolvedComponent(
+            name=enum.__name__,
+            type=ResolvedComponent.SCHEMA,
+            object=enum,
+            schema={
+                "type": "string",
+                "enum": list(enum.values),
+                "description": "\n".join(f"* `{v}` - {label}" for v, label in enum.choices),
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+class PresenceField(serializers.BooleanField):
+    """Whether a file is held, never its name or path."""
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+class PublicIdField(serializers.UUIDField):
+    """An object named in the body by its public UUID, looked up in the given queryset."""
+
+    default_error_messages = {"does_not_exist": "Nothing with this identifier exists."}
+
+    def __init__(self, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        public_id = super().to_internal_value(data)
+        try:
+            return self.queryset.get(public_id=public_id)
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist")
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    rule = serializers.CharField(required=False, help_text="The governance rule refused.")
+    field = serializers.CharField(required=False, help_text="The input field at fault.")
+
+
+def error_responses(*codes):
+    """The documented refusals of an operation, besides its success answer."""
+    described = {
+        400: OpenApiResponse(
+            description="Bad input: {field: [messages]} from validation, or "
+            "{detail, rule, field} when a governance rule refuses it."
+        ),
+        401: OpenApiResponse(ErrorOutputSerializer, description="Not signed in."),
+        403: OpenApiResponse(
+            ErrorOutputSerializer, description="The role, or a rule such as four eyes, refuses."
+        ),
+        404: OpenApiResponse(ErrorOutputSerializer, description="Not found, or not visible."),
+        409: OpenApiResponse(
+            ErrorOutputSerializer, description="The object's state does not allow this now."
+        ),
+    }
+    return {code: described[code] for code in codes}
+
+
+READ_ERRORS = (401, 403, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 409)
+
+
+class RoleApi(APIView):
+    """A view open to the roles in `allowed_roles`; the services make the finer decisions."""
+
+    permission_classes = (HasAnyRole,)
+    allowed_roles: tuple[str, ...] = ()
+
+
+class ListApi(RoleApi):
+    """A paginated, filtered list.
+
+    `queryset` only tells the schema generator the model (for filter and path
+    types); the rows always come from `get_queryset`, which reads through a selector.
+    """
+
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = None
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def list_response(self, queryset, serializer_class):
+        for backend in self.filter_backends:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        data = serializer_class(page, many=True, context={"request": self.request}).data
+        return paginator.get_paginated_response(data)
+
+
+@extend_schema(exclude=True)
+class NotFoundApi(APIView):
+    """Answers any unknown /api/ path, a malformed UUID included, with a JSON 404."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def initial(self, request, *args, **kwargs):
+        raise NotFound()

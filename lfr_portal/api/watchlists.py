@@ -1,0 +1,280 @@
+"""Watchlists and their entries: building, second approval, authorisation and finalising."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from ..models import EnrolmentState, EntryCategory, EntryStatus, WatchlistEntry, WatchlistStatus
+from ..selectors.watchlists import entries_visible_to, watchlists_visible_to
+from ..services import watchlists as services
+from .common import (
+    AO,
+    COMPLIANCE,
+    MANAGER,
+    READ_ERRORS,
+    TEXT_MAX,
+    WRITE_ERRORS,
+    ApiInputSerializer,
+    ApiSerializer,
+    BiometricOutputMixin,
+    EnumField,
+    ListApi,
+    PresenceField,
+    RoleApi,
+    error_responses,
+)
+from .filters import EntryFilter
+
+TAGS = ["watchlists"]
+READERS = (AO, MANAGER, COMPLIANCE)
+# Big enough for any custody photograph; a bound so an upload cannot fill the disk.
+REFERENCE_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class WatchlistDetailApi(RoleApi):
+    allowed_roles = READERS
+
+    class OutputSerializer(ApiSerializer):
+        public_id = serializers.UUIDField()
+        deployment = serializers.UUIDField(source="deployment.public_id")
+        deployment_title = serializers.CharField(source="deployment.title")
+        status = EnumField(WatchlistStatus)
+        created_by = serializers.CharField(source="created_by.username")
+        approved_by = serializers.CharField(source="approved_by.username", allow_null=True)
+        approved_at = serializers.DateTimeField(allow_null=True)
+        finalised_by = serializers.CharField(source="finalised_by.username", allow_null=True)
+        finalised_at = serializers.DateTimeField(allow_null=True)
+        destroyed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(tags=TAGS, responses={200: OutputSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request, public_id):
+        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
+        return Response(watchlist_detail(watchlist, request))
+
+
+def watchlist_detail(watchlist, request):
+    watchlist = (
+        watchlists_visible_to(request.user).select_related("finalised_by").get(pk=watchlist.pk)
+    )
+    return WatchlistDetailApi.OutputSerializer(watchlist, context={"request": request}).data
+
+
+class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
+    """One watchlist entry. Never the image or its embedding; `has_image` only for those
+    who may see biometric data."""
+
+    biometric_fields = ("has_image",)
+
+    public_id = serializers.UUIDField()
+    watchlist = serializers.UUIDField(source="watchlist.public_id")
+    status = EnumField(EntryStatus)
+    display_name = serializers.CharField()
+    category = EnumField(EntryCategory)
+    reason = serializers.CharField()
+    legal_basis = serializers.CharField()
+    reference_number = serializers.CharField()
+    image_source = serializers.CharField()
+    image_date = serializers.DateField()
+    under_18 = serializers.BooleanField()
+    under_18_justification = serializers.CharField()
+    enrolment_state = EnumField(EnrolmentState)
+    enrolment_message = serializers.CharField()
+    added_by = serializers.CharField(source="added_by.username")
+    approved_by = serializers.CharField(source="approved_by.username", allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    has_image = PresenceField(
+        source="reference_image",
+        required=False,
+        help_text="Whether a reference image is held. Left out for roles that may not see "
+        "biometric data.",
+    )
+
+    class Meta:
+        ref_name = "WatchlistEntry"
+
+
+def entry_output(entry, request):
+    entry = entries_visible_to(request.user).get(pk=entry.pk)
+    return EntryOutputSerializer(entry, context={"request": request}).data
+
+
+def _action_schema(request=None, ok=200, output=EntryOutputSerializer):
+    return extend_schema(
+        tags=TAGS, request=request, responses={ok: output, **error_responses(*WRITE_ERRORS)}
+    )
+
+
+class WatchlistEntryListApi(ListApi):
+    allowed_roles = READERS
+    queryset = WatchlistEntry.objects.none()
+    filterset_class = EntryFilter
+
+    def get_queryset(self):
+        return entries_visible_to(self.request.user).filter(
+            watchlist__public_id=self.kwargs.get("public_id")
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: EntryOutputSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+    def get(self, request, public_id):
+        # Answer 404 for a watchlist the user cannot see, rather than an empty page.
+        watchlists_visible_to(request.user).get(public_id=public_id)
+        return self.list_response(self.get_queryset(), EntryOutputSerializer)
+
+
+class WatchlistEntryAddApi(RoleApi):
+    """Adds an entry awaiting a second person's approval; the reference image is optional."""
+
+    allowed_roles = (MANAGER,)
+    parser_classes = (MultiPartParser, JSONParser)
+
+    class InputSerializer(ApiInputSerializer):
+        display_name = serializers.CharField(max_length=200)
+        category = EnumField(
+            EntryCategory,
+            error_messages={
+                "invalid_choice": "'{input}' is not a watchlist category. The categories are: "
+                + ", ".join(EntryCategory.values)
+                + "."
+            },
+        )
+        reason = serializers.CharField(
+            max_length=TEXT_MAX, help_text="The offence, or why the person is sought."
+        )
+        legal_basis = serializers.CharField(max_length=300)
+        reference_number = serializers.CharField(
+            max_length=100, help_text="Custody or case reference number."
+        )
+        image_source = serializers.CharField(
+            max_length=200, help_text="Where the lawfully held image came from."
+        )
+        image_date = serializers.DateField()
+        under_18 = serializers.BooleanField(required=False)
+        under_18_justification = serializers.CharField(
+            max_length=TEXT_MAX, required=False, allow_blank=True
+        )
+        reference_image = serializers.ImageField(required=False)
+
+        def validate_reference_image(self, image):
+            if image.size > REFERENCE_IMAGE_MAX_BYTES:
+                raise serializers.ValidationError(
+                    f"The image is larger than {REFERENCE_IMAGE_MAX_BYTES // (1024 * 1024)} MB."
+                )
+            return image
+
+    @_action_schema(request=InputSerializer, ok=201)
+    def post(self, request, public_id):
+        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.watchlist_entry_add(
+            actor=request.user, watchlist=watchlist, **serializer.validated_data
+        )
+        return Response(entry_output(entry, request), status=status.HTTP_201_CREATED)
+
+
+class WatchlistEntryApproveApi(RoleApi):
+    allowed_roles = (AO, MANAGER)
+
+    @_action_schema()
+    def post(self, request, public_id):
+        entry = entries_visible_to(request.user).get(public_id=public_id)
+        services.watchlist_entry_approve(actor=request.user, entry=entry)
+        return Response(entry_output(entry, request))
+
+
+class EntryReasonInputSerializer(ApiInputSerializer):
+    reason = serializers.CharField(max_length=TEXT_MAX)
+
+
+class WatchlistEntryRejectApi(RoleApi):
+    allowed_roles = (AO, MANAGER)
+    parser_classes = (JSONParser,)
+
+    class InputSerializer(EntryReasonInputSerializer):
+        pass
+
+    @_action_schema(request=InputSerializer)
+    def post(self, request, public_id):
+        entry = entries_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.watchlist_entry_reject(
+            actor=request.user, entry=entry, **serializer.validated_data
+        )
+        return Response(entry_output(entry, request))
+
+
+class WatchlistEntryRemoveApi(RoleApi):
+    allowed_roles = (MANAGER,)
+    parser_classes = (JSONParser,)
+
+    class InputSerializer(EntryReasonInputSerializer):
+        pass
+
+    @_action_schema(request=InputSerializer)
+    def post(self, request, public_id):
+        entry = entries_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.watchlist_entry_remove(
+            actor=request.user, entry=entry, **serializer.validated_data
+        )
+        return Response(entry_output(entry, request))
+
+
+WATCHLIST = WatchlistDetailApi.OutputSerializer
+
+
+class WatchlistApproveApi(RoleApi):
+    """The authorising officer authorises the watchlist for its deployment."""
+
+    allowed_roles = (AO,)
+
+    @_action_schema(output=WATCHLIST)
+    def post(self, request, public_id):
+        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
+        services.watchlist_approve(actor=request.user, watchlist=watchlist)
+        return Response(watchlist_detail(watchlist, request))
+
+
+class WatchlistFinaliseApi(RoleApi):
+    """Freezes the authorised list; it must be done again within 24 hours of going live."""
+
+    allowed_roles = (MANAGER,)
+
+    @_action_schema(output=WATCHLIST)
+    def post(self, request, public_id):
+        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
+        services.watchlist_finalise(actor=request.user, watchlist=watchlist)
+        return Response(watchlist_detail(watchlist, request))
+
+
+class WatchlistCopyEntriesApi(RoleApi):
+    """Copies another watchlist's approved entries here; each needs approval again."""
+
+    allowed_roles = (MANAGER,)
+    parser_classes = (JSONParser,)
+
+    class InputSerializer(ApiInputSerializer):
+        source = serializers.UUIDField(help_text="The public_id of the watchlist to copy from.")
+
+    class OutputSerializer(ApiSerializer):
+        copied = serializers.IntegerField()
+
+    @_action_schema(request=InputSerializer, output=OutputSerializer)
+    def post(self, request, public_id):
+        visible = watchlists_visible_to(request.user)
+        target = visible.get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = visible.filter(public_id=serializer.validated_data["source"]).first()
+        if source is None:
+            raise serializers.ValidationError({"source": ["No such watchlist exists."]})
+        copies = services.watchlist_copy_entries(actor=request.user, source=source, target=target)
+        return Response(self.OutputSerializer({"copied": len(copies)}).data)

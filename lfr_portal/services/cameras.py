@@ -1,0 +1,39 @@
+"""Writes for the force's camera register."""
+
+from django.db import transaction
+
+from ..errors import NotPermitted, RuleViolation
+from ..models import Camera, Role
+from ..permissions import has_role
+from .audit import audit_record
+from .common import jsonable, validate_model
+
+
+@transaction.atomic
+def camera_create(*, actor, name, source_url, latitude=None, longitude=None, description=""):
+    if not has_role(actor, Role.DEPLOYMENT_PLANNER):
+        raise NotPermitted("Only a deployment planner may register a camera.")
+    camera = Camera(
+        name=name,
+        source_url=source_url,
+        latitude=latitude,
+        longitude=longitude,
+        description=description,
+    )
+    validate_model(camera, exclude=["public_id"])
+    if Camera.objects.filter(name=name).exists():
+        raise RuleViolation(f"A camera named '{name}' is already registered.", field="name")
+    camera.save()
+    # The source URL is left out of the trail: stream URLs often carry credentials.
+    audit_record(
+        actor=actor,
+        action="camera.create",
+        obj=camera,
+        changes={
+            "name": name,
+            "latitude": jsonable(latitude),
+            "longitude": jsonable(longitude),
+            "description": description,
+        },
+    )
+    return camera
