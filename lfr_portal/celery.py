@@ -41,6 +41,10 @@ app.conf.update(
             "task": "lfr_portal.worker_heartbeat",
             "schedule": 60.0,
         },
+        "audit-checkpoint": {
+            "task": "lfr_portal.audit_checkpoint",
+            "schedule": 60.0 * int(os.environ.get("LFR_AUDIT_CHECKPOINT_MINUTES", "60")),
+        },
         "enforce-windows": {
             "task": "lfr_portal.enforce_windows",
             "schedule": 15.0,

@@ -3,11 +3,15 @@ from django.conf import settings
 
 def portal(request):
     roles = []
+    audit_reader = False
     if request.user.is_authenticated:
         from .permissions import user_roles
+        from .selectors.audit import can_read_audit
 
         roles = sorted(user_roles(request.user))
+        audit_reader = can_read_audit(request.user)
     return {
         "user_roles": roles,
+        "can_read_audit": audit_reader,
         "eu_mode": settings.LFR_EU_AI_ACT_MODE,
     }

@@ -24,3 +24,11 @@ def enforce_windows():
     ).values_list("id", flat=True)
     for deployment_id in ended:
         deployment_complete_if_window_ended(deployment_id=deployment_id)
+
+
+@shared_task(name="lfr_portal.audit_checkpoint", soft_time_limit=50, time_limit=60)
+def audit_checkpoint():
+    """Sign the head of the audit chain, so removing its tail is detectable."""
+    from .services.audit import audit_checkpoint_create
+
+    audit_checkpoint_create()

@@ -126,7 +126,12 @@ def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
     env = child_env(DJANGO_ALLOWED_HOSTS="lfr.example.police.uk", LFR_VAR_DIR=str(tmp_path))
     env.pop("DJANGO_SECRET_KEY", None)
     result = subprocess.run(
-        [str(VENV_BIN / "python"), "manage.py", "check", "--settings=lfr_portal.settings.production"],
+        [
+            str(VENV_BIN / "python"),
+            "manage.py",
+            "check",
+            "--settings=lfr_portal.settings.production",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -30,12 +30,13 @@ DB_INT_MAX = 2_147_483_647
 TEXT_MAX = 20_000
 
 
-class ApiSerializer(serializers.Serializer):
-    """Names each nested serializer's schema component after its view.
+# Base classes carry comments, not docstrings: drf-spectacular would publish an
+# inherited docstring as the description of every operation and component.
 
-    Every view nests an InputSerializer and an OutputSerializer; without this the
-    schema would hold dozens of colliding components called "Input" and "Output".
-    """
+
+class ApiSerializer(serializers.Serializer):
+    # Names each nested serializer's schema component after its view: every view nests
+    # an InputSerializer and an OutputSerializer, which would otherwise collide.
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -46,7 +47,7 @@ class ApiSerializer(serializers.Serializer):
 
 
 class ApiInputSerializer(ApiSerializer):
-    """Refuses keys it does not know, so a misspelt or forbidden field is never silently dropped."""
+    # Refuses keys it does not know, so a misspelt or forbidden field is never dropped silently.
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -59,10 +60,8 @@ class ApiInputSerializer(ApiSerializer):
 
 
 class BiometricOutputMixin:
-    """Leaves out the biometric fields for anyone who may not see biometric data.
-
-    Deny by default: without a request in the context nothing biometric is shown.
-    """
+    # Leaves out the biometric fields for anyone who may not see biometric data.
+    # Deny by default: without a request in the context nothing biometric is shown.
 
     biometric_fields: tuple[str, ...] = ()
 
@@ -159,18 +158,15 @@ WRITE_ERRORS = (400, 401, 403, 404, 409)
 
 
 class RoleApi(APIView):
-    """A view open to the roles in `allowed_roles`; the services make the finer decisions."""
+    # Open to the roles in `allowed_roles`; the services make the finer decisions.
 
     permission_classes = (HasAnyRole,)
     allowed_roles: tuple[str, ...] = ()
 
 
 class ListApi(RoleApi):
-    """A paginated, filtered list.
-
-    `queryset` only tells the schema generator the model (for filter and path
-    types); the rows always come from `get_queryset`, which reads through a selector.
-    """
+    # A paginated, filtered list. A subclass's `queryset` only tells the schema
+    # generator the model (for filter types); its rows come through a selector.
 
     pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
     filter_backends = (DjangoFilterBackend,)

@@ -41,7 +41,7 @@ TAGS = ["deployments"]
 
 
 class DeploymentFieldsSerializer(ApiInputSerializer):
-    """The fields a planner may set on a draft; all optional unless `required_fields` says so."""
+    # The fields a planner may set on a draft; optional unless `required_fields` names them.
 
     required_fields: tuple[str, ...] = ()
 

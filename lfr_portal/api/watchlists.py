@@ -61,8 +61,7 @@ def watchlist_detail(watchlist, request):
 
 
 class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
-    """One watchlist entry. Never the image or its embedding; `has_image` only for those
-    who may see biometric data."""
+    """One watchlist entry: never its image or embedding, and `has_image` only for some roles."""
 
     biometric_fields = ("has_image",)
 

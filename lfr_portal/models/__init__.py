@@ -1,6 +1,6 @@
 from .accounts import OfficerProfile, Rank, Role
 from .alerts import Adjudication, Alert, Outcome
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent, CheckpointKind
 from .deployments import (
     REQUIRED_DOCUMENTS,
     REQUIRED_DOCUMENTS_EU,
@@ -32,7 +32,9 @@ __all__ = [
     "REQUIRED_DOCUMENTS_EU",
     "Adjudication",
     "Alert",
+    "AuditCheckpoint",
     "AuditEvent",
+    "CheckpointKind",
     "Camera",
     "CameraState",
     "Deployment",

@@ -3,15 +3,20 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """One action, who did it, on what, when and from where. Never edited, never deleted."""
+    """One action: who, what, on which object, when, from where, why. Append-only.
 
+    Rows form a hash chain (see lfr_portal/audit_chain.py); on PostgreSQL a trigger
+    refuses UPDATE and DELETE except on the retention path.
+    """
+
+    seq = models.BigIntegerField(unique=True)
     occurred_at = models.DateTimeField(db_index=True)
-    # SET_NULL plus the copied username: the record outlives the account.
+    # PROTECT: officers' accounts are deactivated, never deleted, while they have history.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    actor_role = models.CharField(max_length=100, blank=True)
+    actor_role = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=100, db_index=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_public_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -20,11 +25,69 @@ class AuditEvent(models.Model):
     client_address = models.GenericIPAddressField(null=True, blank=True)
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
 
     def __str__(self):
         return (
-            f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"
+            f"#{self.seq} {self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
         )
+
+    def hashed_fields(self):
+        return {
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_username": self.actor_username,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_public_id": self.object_public_id,
+            "object_repr": self.object_repr,
+            "deployment_public_id": self.deployment_public_id,
+            "client_address": self.client_address,
+            "reason": self.reason,
+            "changes": self.changes,
+        }
+
+
+class CheckpointKind(models.TextChoices):
+    PERIODIC = "periodic", "Periodic signature of the head"
+    EXPORT = "export", "Signed for an export"
+    RETENTION = "retention", "Rows removed by the retention rule"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head (and, for retention, of what was removed)."""
+
+    kind = models.CharField(max_length=20, choices=CheckpointKind.choices)
+    seq = models.BigIntegerField(db_index=True)
+    row_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    removed_from_seq = models.BigIntegerField(null=True, blank=True)
+    removed_to_seq = models.BigIntegerField(null=True, blank=True)
+    removed_count = models.BigIntegerField(null=True, blank=True)
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["seq", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at row {self.seq}"
+
+    def signed_fields(self):
+        return {
+            "kind": self.kind,
+            "seq": self.seq,
+            "row_hash": self.row_hash,
+            "created_at": self.created_at.isoformat(),
+            "removed_from_seq": self.removed_from_seq,
+            "removed_to_seq": self.removed_to_seq,
+            "removed_count": self.removed_count,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }

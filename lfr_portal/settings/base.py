@@ -188,3 +188,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LFR_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Audit trail --------------------------------------------------------------
+# Ed25519 key that signs checkpoints of the audit chain. Outside production a key is
+# made under var/ on first use; production must be given one (and keeps it safe).
+LFR_AUDIT_SIGNING_KEY_FILE = env_str(
+    "LFR_AUDIT_SIGNING_KEY_FILE", str(VAR_DIR / "audit-signing-key.pem")
+)
+LFR_AUDIT_SIGNING_KEY_AUTOCREATE = True
+LFR_AUDIT_RETENTION = timedelta(days=env_int("LFR_AUDIT_RETENTION_DAYS", 6 * 365 + 2))
+LFR_AUDIT_CHECKPOINT_MINUTES = env_int("LFR_AUDIT_CHECKPOINT_MINUTES", 60)

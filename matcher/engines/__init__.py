@@ -1,0 +1,64 @@
+"""Recognition engines by name.
+
+`get_engine(name)` returns this process's instance, building it on first use.
+The cache is keyed by process id as well, so a worker forked from a parent that
+had already loaded an engine builds its own instead of sharing native state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from .base import Engine, EngineError, Face, ModelIntegrityError
+
+ENGINE_NAMES = ("opencv-sface", "insightface")
+
+_instances: dict[tuple[int, str], Engine] = {}
+_lock = threading.Lock()
+
+
+def engine_class(name: str) -> type[Engine]:
+    # Imported on demand: the insightface engine's imports are heavy and optional.
+    if name == "opencv-sface":
+        from .opencv_sface import OpenCVSFaceEngine
+
+        return OpenCVSFaceEngine
+    if name == "insightface":
+        from .insightface import InsightFaceEngine
+
+        return InsightFaceEngine
+    raise EngineError(f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}.")
+
+
+def create_engine(name: str, **options) -> Engine:
+    """A new instance, for callers that manage its lifetime themselves."""
+    return engine_class(name)(**options)
+
+
+def get_engine(name: str) -> Engine:
+    key = (os.getpid(), name)
+    with _lock:
+        engine = _instances.get(key)
+        if engine is None:
+            engine = _instances[key] = create_engine(name)
+        return engine
+
+
+def forget_engines() -> None:
+    """Drop cached instances (tests, or after the model configuration changes)."""
+    with _lock:
+        _instances.clear()
+
+
+__all__ = [
+    "ENGINE_NAMES",
+    "Engine",
+    "EngineError",
+    "Face",
+    "ModelIntegrityError",
+    "create_engine",
+    "engine_class",
+    "forget_engines",
+    "get_engine",
+]

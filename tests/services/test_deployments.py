@@ -123,7 +123,7 @@ def test_approval_happy_path_records_what_was_authorised(ao):
 def test_the_author_cannot_approve_their_own_deployment():
     deployment = builders.submitted()
     author = deployment.created_by
-    author.groups.add(*[g for g in user_with_role(Role.AUTHORISING_OFFICER).groups.all()])
+    author.groups.add(*user_with_role(Role.AUTHORISING_OFFICER).groups.all())
     author.officer.rank = Rank.SUPERINTENDENT
     author.officer.save()
     author = type(author).objects.get(pk=author.pk)
@@ -341,7 +341,9 @@ def test_kill_switch_stops_a_live_deployment_at_once(operator):
 def test_the_window_end_completes_a_live_deployment(operator):
     deployment = builders.live(operator)
     assert dep.deployment_complete_if_window_ended(deployment_id=deployment.pk) is False
-    Deployment.objects.filter(pk=deployment.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    Deployment.objects.filter(pk=deployment.pk).update(
+        ends_at=timezone.now() - timedelta(seconds=1)
+    )
     assert dep.deployment_complete_if_window_ended(deployment_id=deployment.pk) is True
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.COMPLETED and not deployment.stopped_early

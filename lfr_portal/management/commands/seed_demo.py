@@ -86,7 +86,8 @@ class Command(BaseCommand):
                 purpose="Locate people wanted for robbery and violent offences.",
                 justification=(
                     "Robbery up 40% this quarter; patrols and CCTV review have not located "
-                    "the wanted people; a short, signed deployment is the least intrusive step left."
+                    "the wanted people; a short, signed deployment is the least intrusive "
+                    "step left."
                 ),
                 location_name=location,
                 borough=borough,
@@ -107,7 +108,9 @@ class Command(BaseCommand):
                     review_by=timezone.localdate() + timedelta(days=300),
                 )
             for camera in camera_list:
-                dep.deployment_camera_add(actor=users["planner"], deployment=deployment, camera=camera)
+                dep.deployment_camera_add(
+                    actor=users["planner"], deployment=deployment, camera=camera
+                )
             return deployment
 
         def build_watchlist(deployment, count):

@@ -1,0 +1,156 @@
+"""The audit trail's hash chain and checkpoint signatures.
+
+Pure Python plus `cryptography`: the standalone verifier imports this module on a
+machine with no Django, no database and no access to the system.
+
+Each row has a content hash (SHA-256 of its canonical JSON, which includes its
+sequence number) and a row hash, SHA-256(previous row hash || content hash). Keeping
+the two apart lets an export carry full rows for what was asked for and only
+(seq, content hash, row hash) for the rows in between, and still prove the chain.
+A checkpoint signs (seq, row hash) of the head with Ed25519, so removing the tail
+is detectable as well.
+"""
+
+import base64
+import hashlib
+import json
+
+GENESIS_HASH = "0" * 64
+
+# The fields a row's content hash covers, in the export's words.
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_username",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_public_id",
+    "object_repr",
+    "deployment_public_id",
+    "client_address",
+    "reason",
+    "changes",
+)
+
+EXPORT_ROW_FIELDS = (*HASHED_FIELDS, "content_hash", "prev_hash", "row_hash")
+
+
+def canonical_json(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(fields):
+    missing = [name for name in HASHED_FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"row lacks hashed fields: {', '.join(missing)}")
+    return hashlib.sha256(canonical_json({k: fields[k] for k in HASHED_FIELDS})).hexdigest()
+
+
+def chain_hash(prev_hash, row_content_hash):
+    return hashlib.sha256(f"{prev_hash}:{row_content_hash}".encode()).hexdigest()
+
+
+def checkpoint_message(fields):
+    """The bytes a checkpoint's signature covers."""
+    keys = (
+        "kind",
+        "seq",
+        "row_hash",
+        "created_at",
+        "removed_from_seq",
+        "removed_to_seq",
+        "removed_count",
+    )
+    return canonical_json({k: fields.get(k) for k in keys})
+
+
+def key_id(public_key):
+    from cryptography.hazmat.primitives import serialization
+
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def sign_checkpoint(private_key, fields):
+    return base64.b64encode(private_key.sign(checkpoint_message(fields))).decode()
+
+
+def verify_checkpoint(public_key, fields):
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        public_key.verify(base64.b64decode(fields["signature"]), checkpoint_message(fields))
+    except (InvalidSignature, ValueError, KeyError):
+        return False
+    return True
+
+
+class SeqDigest:
+    """A running digest of the sequence numbers an export shows in full."""
+
+    def __init__(self):
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, seq):
+        self._hash.update(f"{seq},".encode())
+        self.count += 1
+
+    def hexdigest(self):
+        return self._hash.hexdigest()
+
+
+def manifest_message(manifest):
+    keys = ("filters", "head_seq", "row_count", "rows_digest", "exported_at", "exported_by")
+    return canonical_json({k: manifest.get(k) for k in keys})
+
+
+def sign_manifest(private_key, manifest):
+    return base64.b64encode(private_key.sign(manifest_message(manifest))).decode()
+
+
+def verify_manifest(public_key, manifest):
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        public_key.verify(base64.b64decode(manifest["signature"]), manifest_message(manifest))
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def load_public_key(pem_bytes):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = serialization.load_pem_public_key(pem_bytes)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the public key is not an Ed25519 key")
+    return key
+
+
+class ChainBreak(Exception):
+    def __init__(self, seq, message):
+        super().__init__(f"row {seq}: {message}" if seq is not None else message)
+        self.seq = seq
+
+
+def verify_links(links, *, anchor_seq, anchor_hash):
+    """Check that (seq, content_hash, row_hash) triples chain on from the anchor.
+
+    Raises ChainBreak naming the first row that does not follow.
+    """
+    expected_seq, prev = anchor_seq + 1, anchor_hash
+    last_seq = anchor_seq
+    for seq, row_content_hash, row_hash in links:
+        if seq != expected_seq:
+            if seq < expected_seq:
+                raise ChainBreak(seq, f"out of order or repeated (expected row {expected_seq})")
+            raise ChainBreak(
+                expected_seq, f"missing (the chain jumps from row {expected_seq - 1} to {seq})"
+            )
+        if chain_hash(prev, row_content_hash) != row_hash:
+            raise ChainBreak(seq, "its hash does not follow from the previous row")
+        prev, last_seq, expected_seq = row_hash, seq, seq + 1
+    return last_seq, prev

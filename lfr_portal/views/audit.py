@@ -1,0 +1,90 @@
+"""The compliance officer's audit tools: browse, export, the deployment report, the key."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ..models import AuditCheckpoint
+from ..selectors.audit import audit_events_for, can_read_audit
+from ..selectors.deployments import deployments_visible_to
+from ..services.audit import audit_record, public_key_pem
+from ..services.audit_export import AuditExport
+from ..services.reports import deployment_report_pdf
+
+PAGE_SIZE = 50
+
+
+def _require_reader(request):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not can_read_audit(request.user):
+        raise Http404("Not found")
+
+
+def audit_list(request):
+    _require_reader(request)
+    events, filterset = audit_events_for(request.user, request.GET)
+    page = Paginator(events.select_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = (
+        {k: v for k, v in filterset.form.cleaned_data.items() if v} if filterset.is_valid() else {}
+    )
+    with transaction.atomic():
+        # Reading the trail is itself on the trail.
+        audit_record(
+            actor=request.user,
+            action="audit.read",
+            changes={"filters": {k: str(v) for k, v in filters.items()}, "page": page.number},
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "total": page.paginator.count,
+            "query": query.urlencode(),
+            "latest_checkpoint": AuditCheckpoint.objects.order_by("-seq", "-id").first(),
+        },
+    )
+
+
+def audit_export(request, fmt):
+    _require_reader(request)
+    events, filterset = audit_events_for(request.user, request.GET)
+    if not filterset.is_valid():
+        return HttpResponse("The filters are not valid: " + filterset.errors.as_text(), status=400)
+    export = AuditExport(actor=request.user, queryset=events, filters=filterset.form.cleaned_data)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    if fmt == "json":
+        response = StreamingHttpResponse(export.iter_json(), content_type="application/json")
+    else:
+        response = StreamingHttpResponse(export.iter_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="lfr-audit-{stamp}.{fmt}"'
+    response["X-Export-Rows"] = str(export.count())
+    return response
+
+
+def audit_public_key(request):
+    """The public half of the signing key: anyone verifying an export needs it."""
+    return HttpResponse(public_key_pem(), content_type="application/x-pem-file")
+
+
+def deployment_report(request, public_id):
+    _require_reader(request)
+    try:
+        deployment = deployments_visible_to(request.user).get(public_id=public_id)
+    except Exception:
+        raise Http404("Not found") from None
+    with transaction.atomic():
+        audit_record(actor=request.user, action="audit.deployment_report", obj=deployment)
+    pdf = deployment_report_pdf(deployment)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="deployment-{deployment.public_id}.pdf"'
+    )
+    return response

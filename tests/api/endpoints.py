@@ -1,0 +1,359 @@
+"""Every API operation, the roles allowed to call it, and a case each allowed role may act on.
+
+Shared by the role matrix, the schema completeness check and the fuzzing tests, so an
+endpoint added to the API without a row here fails the schema test.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.utils import timezone
+
+from lfr_portal.models import DeploymentStatus, EntryStatus, Role, WatchlistStatus
+from lfr_portal.permissions import grant_operator
+from tests import builders
+from tests.factories import (
+    AlertFactory,
+    BookingFactory,
+    CameraFactory,
+    DeploymentFactory,
+    EntryFactory,
+    SignageFactory,
+    user_with_role,
+)
+
+AO = Role.AUTHORISING_OFFICER
+PLANNER = Role.DEPLOYMENT_PLANNER
+MANAGER = Role.WATCHLIST_MANAGER
+OPERATOR = Role.OPERATOR
+FIELD = Role.FIELD_OFFICER
+COMPLIANCE = Role.COMPLIANCE_OFFICER
+EVERY_ROLE = frozenset(Role)
+
+
+@dataclass
+class Call:
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    multipart: bool = False
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    allowed: frozenset
+    setup: Any
+
+    @property
+    def label(self):
+        return f"{self.method} {self.path}"
+
+    def url(self, params):
+        return self.path.format(**{k: str(v) for k, v in params.items()})
+
+
+def roles_namespace(planner, ao, manager, operator, field_officer, compliance):
+    return SimpleNamespace(
+        planner=planner,
+        ao=ao,
+        manager=manager,
+        operator=operator,
+        field_officer=field_officer,
+        compliance=compliance,
+        by_role={
+            PLANNER: planner,
+            AO: ao,
+            MANAGER: manager,
+            OPERATOR: operator,
+            FIELD: field_officer,
+            COMPLIANCE: compliance,
+        },
+    )
+
+
+# --- cases ------------------------------------------------------------------
+
+
+def _submitted_seen_by_all(r):
+    """Submitted (so field officers see it), with the operator assigned (so they see it too)."""
+    deployment = DeploymentFactory(created_by=r.planner, status=DeploymentStatus.SUBMITTED)
+    grant_operator(r.operator, deployment)
+    return deployment
+
+
+def _draft(r):
+    return DeploymentFactory(created_by=r.planner)
+
+
+def _other_manager():
+    return user_with_role(MANAGER)
+
+
+def create_body():
+    now = timezone.now()
+    return {
+        "title": "Town centre robberies",
+        "use_case": "crime_hotspot",
+        "purpose": "Find people wanted for robbery.",
+        "justification": "Robberies doubled; less intrusive means have failed.",
+        "location_name": "High Street",
+        "borough": "Camden",
+        "latitude": "51.539000",
+        "longitude": "-0.142600",
+        "radius_m": 150,
+        "starts_at": (now + timedelta(hours=2)).isoformat(),
+        "ends_at": (now + timedelta(hours=10)).isoformat(),
+    }
+
+
+def entry_body():
+    return {
+        "display_name": "Person A",
+        "category": "wanted",
+        "reason": "Wanted on warrant for robbery.",
+        "legal_basis": "Warrant",
+        "reference_number": "CUST/000123",
+        "image_source": "Custody record",
+        "image_date": (timezone.localdate() - timedelta(days=100)).isoformat(),
+    }
+
+
+def deployment_list(r):
+    _submitted_seen_by_all(r)
+    return Call()
+
+
+def deployment_create(r):
+    return Call(body=create_body())
+
+
+def deployment_detail(r):
+    return Call({"public_id": _submitted_seen_by_all(r).public_id})
+
+
+def deployment_update(r):
+    return Call({"public_id": _draft(r).public_id}, {"title": "Renamed"})
+
+
+def deployment_submit(r):
+    return Call({"public_id": builders.complete_draft(created_by=r.planner).public_id})
+
+
+def deployment_approve(r):
+    return Call({"public_id": builders.submitted(created_by=r.planner).public_id}, {})
+
+
+def deployment_reject(r):
+    deployment = DeploymentFactory(created_by=r.planner, status=DeploymentStatus.SUBMITTED)
+    return Call({"public_id": deployment.public_id}, {"reason": "The DPIA is out of date."})
+
+
+def deployment_start(r):
+    deployment = builders.ready_to_go_live(operator=r.operator, created_by=r.planner)
+    return Call({"public_id": deployment.public_id})
+
+
+def deployment_stop(r):
+    deployment = builders.live(r.operator, created_by=r.planner)
+    return Call({"public_id": deployment.public_id}, {"reason": "Crowd too dense."})
+
+
+def deployment_cancel(r):
+    return Call({"public_id": _draft(r).public_id}, {"reason": "Event called off."})
+
+
+def document_set(r):
+    today = timezone.localdate()
+    return Call(
+        {"public_id": _draft(r).public_id},
+        {
+            "kind": "dpia",
+            "reference": "DPIA-2025-7",
+            "issued_on": (today - timedelta(days=10)).isoformat(),
+            "review_by": (today + timedelta(days=300)).isoformat(),
+        },
+    )
+
+
+def camera_add(r):
+    camera = CameraFactory()
+    return Call({"public_id": _draft(r).public_id}, {"camera": str(camera.public_id)})
+
+
+def camera_remove(r):
+    booking = BookingFactory(deployment=_draft(r))
+    return Call({"public_id": booking.deployment.public_id, "camera_id": booking.camera.public_id})
+
+
+def operator_assign(r):
+    return Call({"public_id": _draft(r).public_id}, {"operator": r.operator.username})
+
+
+def signage_list(r):
+    deployment = _submitted_seen_by_all(r)
+    SignageFactory(deployment=deployment)
+    return Call({"public_id": deployment.public_id})
+
+
+def signage_record(r):
+    return Call(
+        {"public_id": _submitted_seen_by_all(r).public_id},
+        {
+            "description": "A1 sign",
+            "location_name": "North entrance",
+            "placed_at": (timezone.now() - timedelta(minutes=3)).isoformat(),
+        },
+    )
+
+
+def signage_remove(r):
+    record = SignageFactory(deployment=_submitted_seen_by_all(r))
+    return Call({"public_id": record.public_id}, {"removed_at": timezone.now().isoformat()})
+
+
+def leaflet_list(r):
+    return Call({"public_id": _submitted_seen_by_all(r).public_id})
+
+
+def leaflet_record(r):
+    return Call(
+        {"public_id": _submitted_seen_by_all(r).public_id},
+        {
+            "quantity": 150,
+            "location_name": "Station",
+            "distributed_at": (timezone.now() - timedelta(minutes=3)).isoformat(),
+        },
+    )
+
+
+def watchlist_detail(r):
+    return Call({"public_id": _draft(r).watchlist.public_id})
+
+
+def entry_list(r):
+    deployment = _draft(r)
+    EntryFactory(watchlist=deployment.watchlist)
+    return Call({"public_id": deployment.watchlist.public_id})
+
+
+def entry_add(r):
+    return Call({"public_id": _draft(r).watchlist.public_id}, entry_body(), multipart=True)
+
+
+def _pending_entry(r):
+    return EntryFactory(watchlist=_draft(r).watchlist, added_by=_other_manager())
+
+
+def entry_approve(r):
+    return Call({"public_id": _pending_entry(r).public_id})
+
+
+def entry_reject(r):
+    return Call({"public_id": _pending_entry(r).public_id}, {"reason": "Image too old."})
+
+
+def entry_remove(r):
+    return Call({"public_id": _pending_entry(r).public_id}, {"reason": "Arrested yesterday."})
+
+
+def watchlist_approve(r):
+    deployment = _draft(r)
+    EntryFactory(
+        watchlist=deployment.watchlist,
+        added_by=_other_manager(),
+        approved_by=_other_manager(),
+        status=EntryStatus.APPROVED,
+    )
+    return Call({"public_id": deployment.watchlist.public_id})
+
+
+def watchlist_finalise(r):
+    deployment = builders.submitted(created_by=r.planner)
+    assert deployment.watchlist.status == WatchlistStatus.APPROVED
+    return Call({"public_id": deployment.watchlist.public_id})
+
+
+def watchlist_copy(r):
+    source = DeploymentFactory()
+    EntryFactory(watchlist=source.watchlist, status=EntryStatus.APPROVED)
+    return Call(
+        {"public_id": _draft(r).watchlist.public_id},
+        {"source": str(source.watchlist.public_id)},
+    )
+
+
+def _alert_for_operator(r):
+    alert = AlertFactory()
+    grant_operator(r.operator, alert.deployment)
+    return alert
+
+
+def alert_list(r):
+    _alert_for_operator(r)
+    return Call()
+
+
+def alert_detail(r):
+    return Call({"public_id": _alert_for_operator(r).public_id})
+
+
+def alert_adjudicate(r):
+    return Call(
+        {"public_id": _alert_for_operator(r).public_id},
+        {"adjudication": "false_alert", "outcome": "no_action"},
+    )
+
+
+def camera_list(r):
+    CameraFactory()
+    return Call()
+
+
+def camera_create(r):
+    return Call(body={"name": "Lamp post 7", "source_url": "rtsp://10.0.0.7/stream"})
+
+
+D = "/api/deployments"
+W = "/api/watchlists"
+ENDPOINTS = [
+    Endpoint("GET", f"{D}/", EVERY_ROLE, deployment_list),
+    Endpoint("POST", f"{D}/create/", {PLANNER}, deployment_create),
+    Endpoint("GET", f"{D}/{{public_id}}/", EVERY_ROLE, deployment_detail),
+    Endpoint("POST", f"{D}/{{public_id}}/update/", {PLANNER}, deployment_update),
+    Endpoint("POST", f"{D}/{{public_id}}/submit/", {PLANNER}, deployment_submit),
+    Endpoint("POST", f"{D}/{{public_id}}/approve/", {AO}, deployment_approve),
+    Endpoint("POST", f"{D}/{{public_id}}/reject/", {AO}, deployment_reject),
+    Endpoint("POST", f"{D}/{{public_id}}/start/", {AO, OPERATOR}, deployment_start),
+    Endpoint("POST", f"{D}/{{public_id}}/stop/", {AO, OPERATOR}, deployment_stop),
+    Endpoint("POST", f"{D}/{{public_id}}/cancel/", {AO, PLANNER}, deployment_cancel),
+    Endpoint("POST", f"{D}/{{public_id}}/documents/set/", {PLANNER}, document_set),
+    Endpoint("POST", f"{D}/{{public_id}}/cameras/add/", {PLANNER}, camera_add),
+    Endpoint("POST", f"{D}/{{public_id}}/cameras/{{camera_id}}/remove/", {PLANNER}, camera_remove),
+    Endpoint("POST", f"{D}/{{public_id}}/operators/assign/", {AO, PLANNER}, operator_assign),
+    Endpoint("GET", f"{D}/{{public_id}}/signage/", EVERY_ROLE, signage_list),
+    Endpoint("POST", f"{D}/{{public_id}}/signage/record/", {FIELD}, signage_record),
+    Endpoint("POST", "/api/signage/{public_id}/remove/", {FIELD}, signage_remove),
+    Endpoint("GET", f"{D}/{{public_id}}/leaflets/", EVERY_ROLE, leaflet_list),
+    Endpoint("POST", f"{D}/{{public_id}}/leaflets/record/", {FIELD}, leaflet_record),
+    Endpoint("GET", f"{W}/{{public_id}}/", {AO, MANAGER, COMPLIANCE}, watchlist_detail),
+    Endpoint("GET", f"{W}/{{public_id}}/entries/", {AO, MANAGER, COMPLIANCE}, entry_list),
+    Endpoint("POST", f"{W}/{{public_id}}/entries/add/", {MANAGER}, entry_add),
+    Endpoint("POST", f"{W}/{{public_id}}/approve/", {AO}, watchlist_approve),
+    Endpoint("POST", f"{W}/{{public_id}}/finalise/", {MANAGER}, watchlist_finalise),
+    Endpoint("POST", f"{W}/{{public_id}}/copy-entries/", {MANAGER}, watchlist_copy),
+    Endpoint("POST", "/api/watchlist-entries/{public_id}/approve/", {AO, MANAGER}, entry_approve),
+    Endpoint("POST", "/api/watchlist-entries/{public_id}/reject/", {AO, MANAGER}, entry_reject),
+    Endpoint("POST", "/api/watchlist-entries/{public_id}/remove/", {MANAGER}, entry_remove),
+    Endpoint("GET", "/api/alerts/", {AO, OPERATOR, COMPLIANCE}, alert_list),
+    Endpoint("GET", "/api/alerts/{public_id}/", {AO, OPERATOR, COMPLIANCE}, alert_detail),
+    Endpoint("POST", "/api/alerts/{public_id}/adjudicate/", {OPERATOR}, alert_adjudicate),
+    Endpoint("GET", "/api/cameras/", {AO, PLANNER, COMPLIANCE}, camera_list),
+    Endpoint("POST", "/api/cameras/create/", {PLANNER}, camera_create),
+]
+ENDPOINTS = [Endpoint(e.method, e.path, frozenset(e.allowed), e.setup) for e in ENDPOINTS]
+WRITE_ENDPOINTS = [e for e in ENDPOINTS if e.method == "POST"]
+# Operations outside the role matrix: open to anyone by design.
+PUBLIC_OPERATIONS = {"POST /api/auth/token/"}
