@@ -39,6 +39,24 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        self._record_read(request, {"admin": "changelist", "query": request.GET.urlencode()})
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._record_read(request, {"admin": "detail", "id": object_id})
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _record_read(request, changes):
+        # Reading the trail is on the trail, through the admin as anywhere else.
+        from django.db import transaction
+
+        from .services.audit import audit_record
+
+        with transaction.atomic():
+            audit_record(actor=request.user, action="audit.read", changes=changes)
+
     def has_change_permission(self, request, obj=None):
         return False
 

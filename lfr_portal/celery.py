@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lfr_portal.settings.local")
@@ -44,6 +45,10 @@ app.conf.update(
         "audit-checkpoint": {
             "task": "lfr_portal.audit_checkpoint",
             "schedule": 60.0 * int(os.environ.get("LFR_AUDIT_CHECKPOINT_MINUTES", "60")),
+        },
+        "audit-retention": {
+            "task": "lfr_portal.audit_retention",
+            "schedule": crontab(hour=3, minute=30),
         },
         "enforce-windows": {
             "task": "lfr_portal.enforce_windows",

@@ -32,3 +32,14 @@ def audit_checkpoint():
     from .services.audit import audit_checkpoint_create
 
     audit_checkpoint_create()
+
+
+@shared_task(name="lfr_portal.audit_retention", soft_time_limit=1800, time_limit=1900)
+def audit_retention():
+    """Remove audit rows past their retention period, leaving signed checkpoints."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .services.audit import audit_prune
+
+    audit_prune(before=timezone.now() - settings.LFR_AUDIT_RETENTION)

@@ -168,3 +168,14 @@ def test_the_deployment_report_is_a_pdf_without_images(client, compliance, trail
     assert response.content.startswith(b"%PDF")
     assert b"/Subtype /Image" not in response.content
     assert AuditEvent.objects.filter(action="audit.deployment_report").exists()
+
+
+def test_reading_the_trail_in_the_admin_is_audited(client, trail):
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.invalid", "pw-for-tests-only")
+    client.force_login(admin)
+    assert client.get("/admin/lfr_portal/auditevent/").status_code == 200
+    assert AuditEvent.objects.filter(action="audit.read", actor=admin).exists()
+    row = AuditEvent.objects.first()
+    assert client.post(f"/admin/lfr_portal/auditevent/{row.pk}/delete/").status_code == 403
