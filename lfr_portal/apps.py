@@ -5,3 +5,6 @@ class LfrPortalConfig(AppConfig):
     name = "lfr_portal"
     verbose_name = "LFR Portal"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -46,9 +46,15 @@ app.conf.update(
             "task": "lfr_portal.audit_checkpoint",
             "schedule": 60.0 * int(os.environ.get("LFR_AUDIT_CHECKPOINT_MINUTES", "60")),
         },
+        # Audit rows are pruned by apply_retention too; this keeps working even if
+        # the broader retention job is failing on something else.
         "audit-retention": {
             "task": "lfr_portal.audit_retention",
             "schedule": crontab(hour=3, minute=30),
+        },
+        "apply-retention": {
+            "task": "lfr_portal.apply_retention",
+            "schedule": 15 * 60.0,
         },
         "enforce-windows": {
             "task": "lfr_portal.enforce_windows",

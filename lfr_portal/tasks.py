@@ -43,3 +43,11 @@ def audit_retention():
     from .services.audit import audit_prune
 
     audit_prune(before=timezone.now() - settings.LFR_AUDIT_RETENTION)
+
+
+@shared_task(name="lfr_portal.apply_retention", soft_time_limit=1700, time_limit=1800)
+def apply_retention():
+    """Apply every retention rule; batches are short, so a killed run just resumes next time."""
+    from .services.retention import retention_apply
+
+    retention_apply()

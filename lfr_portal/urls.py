@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import audit, pages
+from .views import audit, pages, retention
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -17,6 +17,12 @@ urlpatterns = [
         "deployments/<uuid:public_id>/report.pdf",
         audit.deployment_report,
         name="deployment-report",
+    ),
+    path("retention/", retention.retention_rules, name="retention-rules"),
+    path(
+        "deployments/<uuid:public_id>/retention/",
+        retention.deployment_retention,
+        name="deployment-retention",
     ),
     path("api/", include("lfr_portal.api.urls")),
     path("admin/", admin.site.urls),

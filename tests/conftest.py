@@ -59,4 +59,5 @@ def compliance(db):
 
 
 def pytest_report_header(config):
-    return f"database: {settings.DATABASES['default']['ENGINE']} {settings.DATABASES['default']['NAME']}"
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE']} {db['NAME']}"

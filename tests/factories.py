@@ -83,7 +83,7 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=8))
     engine = "opencv-sface"
-    threshold = Decimal("0.400")
+    threshold = Decimal("0.500")
     expected_faces = 20_000
     created_by = factory.LazyFunction(lambda: user_with_role(Role.DEPLOYMENT_PLANNER))
     status = DeploymentStatus.DRAFT

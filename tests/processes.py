@@ -17,7 +17,8 @@ VENV_BIN = Path(sys.executable).parent
 
 def test_database_url():
     db = connection.settings_dict
-    return f"postgresql://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, host = db["USER"] or "postgres", db["HOST"] or "127.0.0.1"
+    return f"postgresql://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def child_env(**extra):

@@ -103,6 +103,17 @@ def test_unreachable_broker_gives_one_line_naming_the_setting(tmp_path):
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key_file = tmp_path / "audit-key.pem"
+    key_file.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     result = _run(
         [
             str(VENV_BIN / "python"),
@@ -116,10 +127,30 @@ def test_production_settings_pass_check_deploy(tmp_path):
         DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x7Qp2" * 10,
         DJANGO_ALLOWED_HOSTS="lfr.example.police.uk",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        LFR_AUDIT_SIGNING_KEY_FILE=str(key_file),
         LFR_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_audit_signing_key(tmp_path):
+    result = _run(
+        [
+            str(VENV_BIN / "python"),
+            "manage.py",
+            "check",
+            "--deploy",
+            "--settings=lfr_portal.settings.production",
+        ],
+        DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x7Qp2" * 10,
+        DJANGO_ALLOWED_HOSTS="lfr.example.police.uk",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        LFR_AUDIT_SIGNING_KEY_FILE=str(tmp_path / "missing.pem"),
+        LFR_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "lfr_portal.E001" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret(tmp_path):

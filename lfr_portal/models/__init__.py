@@ -16,6 +16,7 @@ from .deployments import (
 )
 from .field import LeafletRecord, SignageRecord
 from .permissions import DeploymentGroupObjectPermission, DeploymentUserObjectPermission
+from .retention import AlertHold, DeletionRecord, PendingFileDeletion, RetentionCategory
 from .system import WorkerHeartbeat
 from .watchlists import (
     EnrolmentState,
@@ -31,6 +32,9 @@ __all__ = [
     "REQUIRED_DOCUMENTS",
     "REQUIRED_DOCUMENTS_EU",
     "Adjudication",
+    "AlertHold",
+    "DeletionRecord",
+    "RetentionCategory",
     "Alert",
     "AuditCheckpoint",
     "AuditEvent",
@@ -50,6 +54,7 @@ __all__ = [
     "EntryStatus",
     "LeafletRecord",
     "OfficerProfile",
+    "PendingFileDeletion",
     "Outcome",
     "Rank",
     "Role",

@@ -32,6 +32,7 @@ class Alert(PublicModel):
     score = models.DecimalField(max_digits=5, decimal_places=4)
     captured_at = models.DateTimeField()
     crop = models.FileField(upload_to="alerts/%Y/%m/", blank=True)
+    crop_deleted_at = models.DateTimeField(null=True, blank=True)
     # Identifies the track and chunk that raised it, so a retried chunk cannot raise it twice.
     dedup_key = models.CharField(max_length=200, unique=True)
 

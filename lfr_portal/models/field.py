@@ -14,6 +14,7 @@ class SignageRecord(PublicModel):
     placed_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
     photo = models.FileField(upload_to="signage/%Y/%m/", blank=True)
+    photo_deleted_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
 
     class Meta:

@@ -94,6 +94,7 @@ class WatchlistEntry(PublicModel):
     enrolment_message = models.CharField(max_length=500, blank=True)
     embedding = models.BinaryField(null=True, blank=True, editable=False)
     embedding_engine = models.CharField(max_length=30, blank=True)
+    biometrics_destroyed_at = models.DateTimeField(null=True, blank=True)
 
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries_added"

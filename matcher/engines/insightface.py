@@ -11,6 +11,7 @@ exactly one recogniser. Other models of a pack (landmark, gender/age) are ignore
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +119,13 @@ class InsightFaceEngine(Engine):
             return np.empty((0, self.dim), dtype=np.float32)
         from insightface.utils.face_align import norm_crop
 
-        aligned = [
-            norm_crop(image_bgr, landmark=face.landmarks, image_size=self.aligned_size)
-            for face in faces
-        ]
+        with warnings.catch_warnings():
+            # scikit-image deprecates the estimate() call norm_crop makes; not ours to fix.
+            warnings.filterwarnings("ignore", category=FutureWarning, module="insightface")
+            aligned = [
+                norm_crop(image_bgr, landmark=face.landmarks, image_size=self.aligned_size)
+                for face in faces
+            ]
         # get_feat applies the pack's own mean/std and the BGR->RGB swap.
         features = self._recogniser.get_feat(aligned)
         return l2_normalise(np.asarray(features).reshape(len(faces), -1))
@@ -150,8 +154,7 @@ def _require_one(models: list, role: str, directory: Path) -> None:
     if not models:
         found = sorted(path.name for path in directory.glob("*.onnx"))
         raise EngineError(
-            f"{SETTING}={directory} is incomplete: missing {role}. "
-            f"Files found: {', '.join(found)}."
+            f"{SETTING}={directory} is incomplete: missing {role}. Files found: {', '.join(found)}."
         )
     if len(models) > 1:
         names = ", ".join(sorted(Path(model.model_file).name for model in models))

@@ -172,7 +172,7 @@ def write_det_plot(pairs: PairScores, path: Path, *, title: str, marks: dict[str
             max(point_fnmr[0], fnmr_floor),
             "o",
             color=colour,
-            label=f"{name} {threshold:.3f}: FMR {point_fmr[0]:.2%}, FNMR {point_fnmr[0]:.2%}",
+            label=f"{name} {threshold:.3f}: FMR {point_fmr[0]:.4%}, FNMR {point_fnmr[0]:.2%}",
         )
     axes.set_xscale("log")
     axes.set_yscale("log")
@@ -212,14 +212,13 @@ class Command(BaseCommand):
         parser.add_argument("--identities", type=int, help="use at most N identities")
 
     def handle(self, *args, **options):
+        identity_folders(options["faces"])  # a wrong path fails before the models load
         try:
             engine = create_engine(options["engine"])
         except EngineError as error:
             raise CommandError(str(error)) from error
         threshold = (
-            options["threshold"]
-            if options["threshold"] is not None
-            else engine.default_threshold
+            options["threshold"] if options["threshold"] is not None else engine.default_threshold
         )
         data = embed_labelled_faces(
             engine,
@@ -276,7 +275,7 @@ class Command(BaseCommand):
             write_det_plot(
                 pairs,
                 options["plot"],
-                title=f"{engine.name} on {sets}",
+                title=f"{engine.name} on {' + '.join(p.name for p in options['faces'])}",
                 marks=marks,
             )
             out(f"DET plot written to {options['plot']}")

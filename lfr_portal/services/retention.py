@@ -1,0 +1,443 @@
+"""Retention: every rule that deletes personal data, in one module.
+
+Each rule finds what is due and deletes it in short batches (one deployment at a
+time, at most LFR_RETENTION_BATCH_SIZE items). One transaction per batch hashes the
+files, clears the rows, notes the files as pending deletion, updates the deployment's
+deletion record and writes the audit row; the files are removed from storage after
+it commits. A run killed at any point leaves either the batch untouched or its notes
+behind, and the next run finishes them: it ends where one clean run would.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..errors import InvalidTransition, NotPermitted, RuleViolation
+from ..models import (
+    Alert,
+    AlertHold,
+    DeletionRecord,
+    DeploymentStatus,
+    EntryStatus,
+    PendingFileDeletion,
+    RetentionCategory,
+    SignageRecord,
+    Watchlist,
+    WatchlistEntry,
+    WatchlistReferenceRecord,
+    WatchlistStatus,
+)
+from ..permissions import is_authorising_officer
+from .audit import audit_prune, audit_record
+
+C = RetentionCategory
+
+
+def _days(delta):
+    return delta.total_seconds() / 86400
+
+
+@dataclass(frozen=True)
+class RuleStatement:
+    category: str
+    what: str
+    period: str
+    setting: str
+
+
+def rule_statements():
+    """The rules in words, with the values in force, for the compliance officer's page."""
+    return [
+        RuleStatement(
+            "non_matching_faces",
+            "Faces that do not match the watchlist",
+            "Never stored: discarded in the recognition worker's memory at once; only "
+            "counts of faces processed are kept.",
+            "(fixed)",
+        ),
+        RuleStatement(
+            C.ALERT_IMAGES,
+            C.ALERT_IMAGES.label,
+            f"Deleted {_days(settings.LFR_ALERT_RETENTION):g} days after capture, unless an "
+            "authorising officer has placed a hold for proceedings with a reason and a review "
+            "date; a hold lapses when its review date passes without renewal.",
+            "LFR_ALERT_RETENTION_DAYS",
+        ),
+        RuleStatement(
+            C.WATCHLIST_BIOMETRICS,
+            C.WATCHLIST_BIOMETRICS.label,
+            "Destroyed as soon as the deployment has ended or is cancelled, and "
+            f"{settings.LFR_WATCHLIST_DESTROY_AFTER.total_seconds() / 3600:g} hours after "
+            "its authorisation is refused. The reference numbers that were on the list are "
+            "kept, without images, so a person can later be told whether they were on it.",
+            "LFR_WATCHLIST_DESTROY_AFTER_HOURS",
+        ),
+        RuleStatement(
+            C.SIGNAGE_PHOTOS,
+            C.SIGNAGE_PHOTOS.label,
+            f"Deleted {_days(settings.LFR_SIGNAGE_PHOTO_RETENTION):g} days after the sign "
+            "was put up.",
+            "LFR_SIGNAGE_PHOTO_RETENTION_DAYS",
+        ),
+        RuleStatement(
+            C.DEPLOYMENT_DATA,
+            C.DEPLOYMENT_DATA.label,
+            "EU AI Act mode: when the independent authority refuses, all alerts and their "
+            "images and the watchlist's biometrics are deleted at once.",
+            "LFR_EU_AI_ACT_MODE",
+        ),
+        RuleStatement(
+            C.AUDIT_ROWS,
+            C.AUDIT_ROWS.label,
+            f"Kept {_days(settings.LFR_AUDIT_RETENTION):g} days, then removed oldest first, "
+            "leaving a signed checkpoint of what was removed.",
+            "LFR_AUDIT_RETENTION_DAYS",
+        ),
+        RuleStatement(
+            "statistics",
+            "Statistics (counts, adjudication results)",
+            "Kept: they hold no personal data.",
+            "(fixed)",
+        ),
+    ]
+
+
+# --- what is due ------------------------------------------------------------------
+
+
+def active_hold_q(today):
+    return Q(holds__released_at__isnull=True, holds__review_by__gte=today)
+
+
+def due_alert_images(now):
+    cutoff = now - settings.LFR_ALERT_RETENTION
+    held = Alert.objects.filter(active_hold_q(timezone.localdate(now))).values("pk")
+    return (
+        Alert.objects.filter(captured_at__lt=cutoff, crop_deleted_at__isnull=True)
+        .exclude(crop="")
+        .exclude(pk__in=held)
+    )
+
+
+def due_watchlists(now):
+    refused_cutoff = now - settings.LFR_WATCHLIST_DESTROY_AFTER
+    return Watchlist.objects.exclude(status=WatchlistStatus.DESTROYED).filter(
+        Q(deployment__status__in=[DeploymentStatus.COMPLETED, DeploymentStatus.CANCELLED])
+        | Q(deployment__status=DeploymentStatus.REJECTED, deployment__decided_at__lt=refused_cutoff)
+    )
+
+
+def due_signage_photos(now):
+    cutoff = now - settings.LFR_SIGNAGE_PHOTO_RETENTION
+    return SignageRecord.objects.filter(
+        placed_at__lt=cutoff, photo_deleted_at__isnull=True
+    ).exclude(photo="")
+
+
+def due_refused_alerts():
+    return Alert.objects.filter(deployment__eu_authorisation_decision="refused")
+
+
+# --- deleting ---------------------------------------------------------------------
+
+
+def _remove_file(field_file):
+    """Note a stored file for removal (inside the batch's transaction); return its SHA-256,
+    or None when there is no file."""
+    name = field_file.name
+    if not name or not default_storage.exists(name):
+        return None
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    PendingFileDeletion.objects.get_or_create(name=name)
+    return digest.hexdigest()
+
+
+def sweep_pending_files():
+    """Remove from storage every file a committed batch let go of."""
+    removed = 0
+    for pending in PendingFileDeletion.objects.order_by("pk").iterator():
+        if default_storage.exists(pending.name):
+            default_storage.delete(pending.name)
+            removed += 1
+        pending.delete()
+    return removed
+
+
+def _batch(transactional):
+    """Run one batch in its own transaction, then remove the files it let go of."""
+    with transaction.atomic():
+        result = transactional()
+    sweep_pending_files()
+    return result
+
+
+def _record_deletion(*, deployment, category, rule, count, hashes, files_removed, now):
+    record, _ = DeletionRecord.objects.select_for_update().get_or_create(
+        deployment=deployment,
+        category=category,
+        defaults={"rule": rule, "first_deleted_at": now, "last_deleted_at": now},
+    )
+    record.rule = rule
+    record.count += count
+    record.files_removed += files_removed
+    record.item_hashes = sorted(set(record.item_hashes) | set(hashes))
+    record.digest = hashlib.sha256("\n".join(record.item_hashes).encode()).hexdigest()
+    record.last_deleted_at = now
+    record.save()
+    audit_record(
+        actor=None,
+        action="retention.delete",
+        obj=record,
+        deployment=deployment,
+        reason=rule,
+        changes={"category": category, "count": count, "files_removed": files_removed},
+    )
+    return record
+
+
+def _batch_by_deployment(queryset, size):
+    """One deployment's due items, at most `size` of them, or None when nothing is due."""
+    first = queryset.order_by("pk").values_list("deployment_id", flat=True).first()
+    if first is None:
+        return None
+    return list(queryset.filter(deployment_id=first).order_by("pk")[:size])
+
+
+def _note_files(field_files):
+    hashes = [digest for digest in (_remove_file(f) for f in field_files) if digest]
+    return hashes, len(hashes)
+
+
+def _delete_alert_images(alerts, *, rule, now):
+    def work():
+        hashes, removed = _note_files(alert.crop for alert in alerts)
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(crop="", crop_deleted_at=now)
+        _record_deletion(
+            deployment=alerts[0].deployment,
+            category=C.ALERT_IMAGES,
+            rule=rule,
+            count=len(alerts),
+            hashes=hashes,
+            files_removed=removed,
+            now=now,
+        )
+
+    _batch(work)
+
+
+def _delete_signage_photos(records, *, rule, now):
+    def work():
+        hashes, removed = _note_files(record.photo for record in records)
+        SignageRecord.objects.filter(pk__in=[r.pk for r in records]).update(
+            photo="", photo_deleted_at=now
+        )
+        _record_deletion(
+            deployment=records[0].deployment,
+            category=C.SIGNAGE_PHOTOS,
+            rule=rule,
+            count=len(records),
+            hashes=hashes,
+            files_removed=removed,
+            now=now,
+        )
+
+    _batch(work)
+
+
+def _destroy_watchlist_batch(watchlist, *, rule, now, size):
+    """Destroy up to `size` entries' biometrics; True when the watchlist is finished."""
+
+    def work():
+        locked = Watchlist.objects.select_for_update().get(pk=watchlist.pk)
+        entries = list(
+            locked.entries.filter(biometrics_destroyed_at__isnull=True).order_by("pk")[:size]
+        )
+        hashes, removed = _note_files(entry.reference_image for entry in entries)
+        for entry in entries:
+            if entry.status == EntryStatus.APPROVED:
+                WatchlistReferenceRecord.objects.get_or_create(
+                    deployment_id=locked.deployment_id,
+                    reference_number=entry.reference_number,
+                    defaults={"category": entry.category},
+                )
+        WatchlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            reference_image="", embedding=None, biometrics_destroyed_at=now
+        )
+        finished = not locked.entries.filter(biometrics_destroyed_at__isnull=True).exists()
+        if finished:
+            locked.status = WatchlistStatus.DESTROYED
+            locked.destroyed_at = now
+            locked.save(update_fields=["status", "destroyed_at", "updated_at"])
+        if entries or finished:
+            _record_deletion(
+                deployment=locked.deployment,
+                category=C.WATCHLIST_BIOMETRICS,
+                rule=rule,
+                count=len(entries),
+                hashes=hashes,
+                files_removed=removed,
+                now=now,
+            )
+        return finished, len(entries)
+
+    return _batch(work)
+
+
+def _delete_refused_alerts(alerts, *, rule, now):
+    def work():
+        hashes, removed = _note_files(alert.crop for alert in alerts)
+        deployment = alerts[0].deployment
+        AlertHold.objects.filter(alert__in=alerts).delete()
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).delete()
+        _record_deletion(
+            deployment=deployment,
+            category=C.DEPLOYMENT_DATA,
+            rule=rule,
+            count=len(alerts),
+            hashes=hashes,
+            files_removed=removed,
+            now=now,
+        )
+
+    _batch(work)
+
+
+ALERT_RULE = "alert images: {days:g} days after capture"
+SIGNAGE_RULE = "signage photos: {days:g} days after placing"
+WATCHLIST_RULE = "watchlist biometrics: destroyed after the deployment ended or was refused"
+REFUSED_RULE = "EU AI Act: independent authorisation refused, all outputs deleted"
+
+
+def plan(now=None):
+    """What a run would delete now, and why: [(category, deployment, count, rule)]."""
+    now = now or timezone.now()
+    lines = []
+
+    def grouped(queryset, category, rule):
+        counts = {}
+        for deployment_id in queryset.values_list("deployment_id", flat=True):
+            counts[deployment_id] = counts.get(deployment_id, 0) + 1
+        from ..models import Deployment
+
+        deployments = Deployment.objects.in_bulk(list(counts))
+        for deployment_id, count in sorted(counts.items()):
+            lines.append((category, deployments[deployment_id], count, rule))
+
+    grouped(
+        due_alert_images(now),
+        C.ALERT_IMAGES,
+        ALERT_RULE.format(days=_days(settings.LFR_ALERT_RETENTION)),
+    )
+    for watchlist in due_watchlists(now).select_related("deployment"):
+        count = watchlist.entries.filter(biometrics_destroyed_at__isnull=True).count()
+        lines.append((C.WATCHLIST_BIOMETRICS, watchlist.deployment, count, WATCHLIST_RULE))
+    grouped(
+        due_signage_photos(now),
+        C.SIGNAGE_PHOTOS,
+        SIGNAGE_RULE.format(days=_days(settings.LFR_SIGNAGE_PHOTO_RETENTION)),
+    )
+    grouped(due_refused_alerts(), C.DEPLOYMENT_DATA, REFUSED_RULE)
+    from ..models import AuditEvent
+
+    audit_due = AuditEvent.objects.filter(
+        occurred_at__lt=now - settings.LFR_AUDIT_RETENTION
+    ).count()
+    if audit_due:
+        lines.append((C.AUDIT_ROWS, None, audit_due, "audit rows past their retention"))
+    return lines
+
+
+def retention_apply(now=None):
+    """Delete everything that is due. Returns {category: items deleted}."""
+    now = now or timezone.now()
+    size = settings.LFR_RETENTION_BATCH_SIZE
+    done = dict.fromkeys(C.values, 0)
+    sweep_pending_files()  # finish what a killed run left half done
+
+    while batch := _batch_by_deployment(due_refused_alerts(), size):
+        _delete_refused_alerts(batch, rule=REFUSED_RULE, now=now)
+        done[C.DEPLOYMENT_DATA] += len(batch)
+
+    alert_rule = ALERT_RULE.format(days=_days(settings.LFR_ALERT_RETENTION))
+    while batch := _batch_by_deployment(due_alert_images(now), size):
+        _delete_alert_images(batch, rule=alert_rule, now=now)
+        done[C.ALERT_IMAGES] += len(batch)
+
+    for watchlist in due_watchlists(now):
+        finished = False
+        while not finished:
+            finished, count = _destroy_watchlist_batch(
+                watchlist, rule=WATCHLIST_RULE, now=now, size=size
+            )
+            done[C.WATCHLIST_BIOMETRICS] += count
+
+    signage_rule = SIGNAGE_RULE.format(days=_days(settings.LFR_SIGNAGE_PHOTO_RETENTION))
+    while batch := _batch_by_deployment(due_signage_photos(now), size):
+        _delete_signage_photos(batch, rule=signage_rule, now=now)
+        done[C.SIGNAGE_PHOTOS] += len(batch)
+
+    removed = audit_prune(before=now - settings.LFR_AUDIT_RETENTION)
+    if removed:
+        with transaction.atomic():
+            _record_deletion(
+                deployment=None,
+                category=C.AUDIT_ROWS,
+                rule="audit rows past their retention (signed retention checkpoint left)",
+                count=removed,
+                hashes=[],
+                files_removed=0,
+                now=now,
+            )
+        done[C.AUDIT_ROWS] = removed
+    return done
+
+
+# --- holds ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_hold_place(*, actor, alert, reason, review_by):
+    if not is_authorising_officer(actor):
+        raise NotPermitted("Only an authorising officer may keep an alert for proceedings.")
+    if not (reason or "").strip():
+        raise RuleViolation("A hold needs the reason the alert is needed.", field="reason")
+    if review_by <= timezone.localdate():
+        raise RuleViolation("The review date must be in the future.", field="review_by")
+    if review_by > timezone.localdate() + timedelta(days=366):
+        raise RuleViolation("A hold is reviewed at least once a year.", field="review_by")
+    if alert.crop_deleted_at is not None:
+        raise InvalidTransition("The alert's image has already been deleted.")
+    hold = AlertHold.objects.create(
+        alert=alert, reason=reason, review_by=review_by, placed_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="alert.hold_place",
+        obj=alert,
+        reason=reason,
+        changes={"review_by": review_by.isoformat()},
+    )
+    return hold
+
+
+@transaction.atomic
+def alert_hold_release(*, actor, hold, reason):
+    hold = AlertHold.objects.select_for_update().select_related("alert").get(pk=hold.pk)
+    if not is_authorising_officer(actor):
+        raise NotPermitted("Only an authorising officer may release a hold.")
+    if hold.released_at is not None:
+        raise InvalidTransition("The hold is already released.")
+    hold.released_at = timezone.now()
+    hold.released_by = actor
+    hold.save(update_fields=["released_at", "released_by", "updated_at"])
+    audit_record(actor=actor, action="alert.hold_release", obj=hold.alert, reason=reason)
+    return hold

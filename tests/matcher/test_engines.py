@@ -1,0 +1,161 @@
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from matcher.engines import (
+    EngineError,
+    ModelIntegrityError,
+    engine_class,
+    forget_engines,
+    get_engine,
+)
+from matcher.engines.base import ARCFACE_TEMPLATE_112, Face, similarity_transform
+from matcher.engines.opencv_sface import (
+    DETECTOR_FILE,
+    MODEL_SHA256,
+    RECOGNISER_FILE,
+    OpenCVSFaceEngine,
+    align_face,
+    bundled_model_path,
+)
+from matcher.management.commands.evaluate_matcher import pad_image
+from tests.matcher.conftest import read_image
+
+models = pytest.mark.models
+
+
+def largest(faces):
+    return max(faces, key=lambda face: face.box[2] * face.box[3])
+
+
+def embed_photo(engine, path):
+    image = read_image(path)
+    faces = engine.detect(image)
+    assert faces, f"no face found in {path}"
+    return engine.embed(image, largest(faces))
+
+
+@models
+def test_bundled_models_match_the_pinned_digests():
+    from matcher.engines.base import sha256_of
+
+    for filename in (DETECTOR_FILE, RECOGNISER_FILE):
+        assert sha256_of(bundled_model_path(filename)) == MODEL_SHA256[filename]
+
+
+@models
+def test_a_tampered_model_is_refused_before_loading(tmp_path):
+    copy = tmp_path / RECOGNISER_FILE
+    shutil.copyfile(bundled_model_path(RECOGNISER_FILE), copy)
+    OpenCVSFaceEngine(recogniser_path=copy)  # an exact copy is the same model
+
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="SHA-256"):
+        OpenCVSFaceEngine(recogniser_path=copy)
+
+
+def test_a_missing_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        OpenCVSFaceEngine(detector_path=tmp_path / "absent.onnx")
+
+
+@models
+def test_same_person_scores_above_the_default_and_different_people_below(sface, faces_root):
+    celebs = faces_root / "deepface_celebs"
+    jolie_a = embed_photo(sface, celebs / "angelina_jolie/img2.jpg")
+    jolie_b = embed_photo(sface, celebs / "angelina_jolie/img4.jpg")
+    dicaprio = embed_photo(sface, celebs / "leonardo_dicaprio/img34.jpg")
+    bezos = embed_photo(sface, celebs / "jeff_bezos/img20.jpg")
+
+    for vector in (jolie_a, jolie_b, dicaprio, bezos):
+        assert vector.dtype == np.float32 and vector.shape == (sface.dim,)
+        assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+    assert float(jolie_a @ jolie_b) > sface.default_threshold
+    assert float(jolie_a @ dicaprio) < sface.floor
+    assert float(dicaprio @ bezos) < sface.floor
+
+
+@models
+def test_a_tight_crop_padded_has_exactly_one_face(sface, faces_root):
+    crop = read_image(faces_root / "faceapi_bbt/sheldon/sheldon1.jpg")
+    padded = pad_image(crop, 0.5)
+    faces = sface.detect(padded)
+
+    assert len(faces) == 1
+    # The face is found where the crop was put, inside the border.
+    centre_x, centre_y = faces[0].centre
+    left, top = int(crop.shape[1] * 0.5), int(crop.shape[0] * 0.5)
+    assert left < centre_x < left + crop.shape[1]
+    assert top < centre_y < top + crop.shape[0]
+    assert faces[0].landmarks.shape == (5, 2)
+    assert 0.6 <= faces[0].score <= 1.0
+
+
+@models
+def test_detect_finds_nothing_in_an_empty_scene(sface):
+    scene = np.full((360, 640, 3), 128, np.uint8)
+    assert sface.detect(scene) == []
+
+
+@models
+def test_alignment_matches_opencvs_own_align_crop(sface, faces_root):
+    image = read_image(faces_root / "deepface_celebs/matt_damon/img29.jpg")
+    face = largest(sface.detect(image))
+    recogniser = cv2.FaceRecognizerSF.create(str(bundled_model_path(RECOGNISER_FILE)), "")
+    row = np.array([[*face.box, *face.landmarks.ravel(), face.score]], np.float32)
+
+    reference = recogniser.alignCrop(image, row)
+    ours = align_face(image, face)
+    assert np.abs(reference.astype(int) - ours.astype(int)).max() <= 2
+
+
+@models
+def test_embed_many_equals_one_at_a_time(sface, faces_root):
+    image = read_image(faces_root / "deepface_celebs/scarlett_johansson/img47.jpg")
+    face = largest(sface.detect(image))
+    shifted = Face(box=face.box, landmarks=face.landmarks + 2.0, score=face.score)
+
+    batch = sface.embed_many(image, [face, shifted])
+    assert batch.shape == (2, sface.dim)
+    np.testing.assert_allclose(batch[0], sface.embed(image, face), atol=1e-5)
+    np.testing.assert_allclose(batch[1], sface.embed(image, shifted), atol=1e-5)
+    assert sface.embed_many(image, []).shape == (0, sface.dim)
+
+
+def test_similarity_transform_recovers_a_known_transform():
+    angle, scale, shift = np.deg2rad(12), 2.5, np.array([30.0, -7.0])
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    source = (ARCFACE_TEMPLATE_112 - shift) @ np.linalg.inv(scale * rotation).T
+
+    matrix = similarity_transform(source, ARCFACE_TEMPLATE_112)
+    np.testing.assert_allclose(matrix[:, :2], scale * rotation, atol=1e-6)
+    np.testing.assert_allclose(
+        source @ matrix[:, :2].T + matrix[:, 2], ARCFACE_TEMPLATE_112, atol=1e-4
+    )
+
+
+@models
+def test_get_engine_builds_one_instance_per_process():
+    forget_engines()
+    try:
+        first = get_engine("opencv-sface")
+        assert get_engine("opencv-sface") is first
+        assert first.name == "opencv-sface" and first.dim == 128
+        assert first.floor <= first.default_threshold
+    finally:
+        forget_engines()
+
+
+def test_unknown_engine_names_are_refused():
+    with pytest.raises(EngineError, match="opencv-sface, insightface"):
+        engine_class("neoface")
+
+
+def test_both_engines_state_a_floor_no_higher_than_their_default():
+    for name in ("opencv-sface", "insightface"):
+        engine = engine_class(name)
+        assert 0 < engine.floor <= engine.default_threshold < 1

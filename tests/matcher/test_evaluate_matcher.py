@@ -1,0 +1,81 @@
+import re
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from matcher.management.commands.evaluate_matcher import (
+    PairScores,
+    equal_error,
+    error_rates,
+    pair_scores,
+)
+
+
+def test_pairs_are_split_into_genuine_and_impostor_once_each():
+    embeddings = np.eye(4, dtype=np.float32)
+    embeddings[1] = embeddings[0]  # two images of person 0
+    labels = np.array([0, 0, 1, 2])
+    pairs = pair_scores(embeddings, labels)
+    assert pairs.genuine.tolist() == [1.0]
+    assert sorted(pairs.impostor.tolist()) == [0.0] * 5  # 6 pairs, 1 genuine
+
+
+def test_error_rates_count_impostors_at_or_above_and_genuines_below():
+    pairs = PairScores(
+        genuine=np.array([0.3, 0.5, 0.7, 0.9]),
+        impostor=np.array([0.1, 0.2, 0.5, 0.6]),
+    )
+    fmr, fnmr = error_rates(pairs, np.array([0.5, 0.65]))
+    assert fmr.tolist() == [0.5, 0.0]
+    assert fnmr.tolist() == [0.25, 0.5]
+
+
+def test_equal_error_rate_is_where_the_two_rates_cross():
+    pairs = PairScores(
+        genuine=np.array([0.3, 0.6, 0.7, 0.9]),
+        impostor=np.array([0.1, 0.2, 0.4, 0.65]),
+    )
+    threshold, rate = equal_error(pairs)
+    # At 0.6 one impostor pair (0.65) passes and one genuine pair (0.3) fails.
+    assert (threshold, rate) == (pytest.approx(0.6), pytest.approx(0.25))
+
+
+@pytest.mark.models
+def test_the_command_prints_rates_and_writes_a_det_plot(faces_root, tmp_path):
+    plot = tmp_path / "det.png"
+    out = StringIO()
+    call_command(
+        "evaluate_matcher",
+        "--faces",
+        str(faces_root / "deepface_celebs"),
+        "--faces",
+        str(faces_root / "faceapi_bbt"),
+        "--identities",
+        "4",
+        "--per-identity",
+        "3",
+        "--threshold",
+        "0.45",
+        "--plot",
+        str(plot),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Images 12 of 4 identities; faces not detected 0" in text
+    assert "Pairs: genuine 12, impostor 54" in text
+    line = re.search(
+        r"At threshold 0\.450: FMR ([\d.]+)% \((\d+)/54\), FNMR ([\d.]+)% \((\d+)/12\)", text
+    )
+    assert line, text
+    assert 0 <= float(line.group(1)) <= 100 and 0 <= float(line.group(3)) <= 100
+    assert "At engine floor" in text and "At engine default" in text
+    assert re.search(r"^  0\.500 +[\d.]+% +[\d.]+%$", text, re.MULTILINE)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot.stat().st_size > 10_000
+
+
+def test_the_command_refuses_a_folder_without_identities(tmp_path):
+    with pytest.raises(CommandError, match="No identity folders"):
+        call_command("evaluate_matcher", "--faces", str(tmp_path), stdout=StringIO())
