@@ -210,6 +210,11 @@ class DeploymentCamera(models.Model):
     state_detail = models.CharField(max_length=500, blank=True)
     frames_processed = models.PositiveBigIntegerField(default=0)
     faces_processed = models.PositiveBigIntegerField(default=0)
+    # The recognition job's checkpoint: the last chunk committed and where the
+    # source stood after it (a frame number for files; live streams just go on).
+    chunk_index = models.PositiveIntegerField(default=0)
+    source_position = models.PositiveBigIntegerField(default=0)
+    job_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -220,3 +225,18 @@ class DeploymentCamera(models.Model):
 
     def __str__(self):
         return f"{self.camera} for {self.deployment}"
+
+
+class CameraGap(models.Model):
+    """A time the camera's stream was lost while its deployment was live."""
+
+    booking = models.ForeignKey(DeploymentCamera, on_delete=models.CASCADE, related_name="gaps")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self):
+        return f"Gap on {self.booking} from {self.started_at:%H:%M:%S}"

@@ -1,4 +1,4 @@
-"""Who sees what: 404 for what a role may not see, four eyes, and no biometric data for compliance."""
+"""Who sees what: 404 for what a role may not see, four eyes, no biometrics for compliance."""
 
 import json
 
