@@ -56,6 +56,10 @@ app.conf.update(
             "task": "lfr_portal.apply_retention",
             "schedule": 15 * 60.0,
         },
+        "recognition-watchdog": {
+            "task": "matcher.recognition_watchdog",
+            "schedule": 10.0,
+        },
         "enforce-windows": {
             "task": "lfr_portal.enforce_windows",
             "schedule": 15.0,

@@ -88,3 +88,63 @@ __all__ = [
     "ready_to_go_live",
     "submitted",
 ]
+
+
+def live_with_real_watchlist(operator, source_url, references, **kwargs):
+    """A live deployment whose one camera reads `source_url` and whose watchlist holds
+    one enrolled entry per (label, image path) in `references`, enrolled by the real engine.
+
+    Returns (deployment, {entry id: label}).
+    """
+    from django.core.files.base import ContentFile
+
+    from lfr_portal.models import Camera, WatchlistEntry
+    from matcher.enrol import enrol_entry_ids
+
+    kwargs.setdefault("starts_at", timezone.now() - timedelta(minutes=10))
+    deployment = DeploymentFactory(**kwargs)
+    kinds = [DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT]
+    for kind in kinds:
+        DocumentFactory(deployment=deployment, kind=kind)
+    camera = Camera.objects.create(name=f"Test camera {deployment.pk}", source_url=source_url)
+    BookingFactory(deployment=deployment, camera=camera)
+    adder = user_with_role(Role.WATCHLIST_MANAGER)
+    approver = user_with_role(Role.WATCHLIST_MANAGER)
+    labels = {}
+    for label, path in references:
+        entry = EntryFactory(
+            watchlist=deployment.watchlist,
+            added_by=adder,
+            display_name=label,
+            enrolment_state="pending",
+        )
+        entry.reference_image.save(path.name, ContentFile(path.read_bytes()), save=True)
+        labels[entry.pk] = label
+    enrol_entry_ids(list(labels))
+    for entry in WatchlistEntry.objects.filter(pk__in=list(labels)):
+        assert entry.enrolment_state == "enrolled", (entry.display_name, entry.enrolment_message)
+        wl.watchlist_entry_approve(actor=approver, entry=entry)
+    wl.watchlist_approve(
+        actor=user_with_role(Role.AUTHORISING_OFFICER), watchlist=deployment.watchlist
+    )
+    deployment = dep.deployment_submit(actor=deployment.created_by, deployment=deployment)
+    deployment = dep.deployment_approve(
+        actor=user_with_role(Role.AUTHORISING_OFFICER), deployment=deployment
+    )
+    field.signage_record(
+        actor=user_with_role(Role.FIELD_OFFICER),
+        deployment=deployment,
+        description="Sign",
+        location_name="Entrance",
+        placed_at=timezone.now() - timedelta(minutes=5),
+    )
+    wl.watchlist_finalise(actor=manager_for_finalise(), watchlist=deployment.watchlist)
+    dep.deployment_operator_assign(
+        actor=deployment.created_by, deployment=deployment, operator=operator
+    )
+    deployment.refresh_from_db()
+    return dep.deployment_start(actor=operator, deployment=deployment), labels
+
+
+def manager_for_finalise():
+    return user_with_role(Role.WATCHLIST_MANAGER)

@@ -15,6 +15,7 @@ from lfr_portal.models import (
     DeploymentDocument,
     DeploymentStatus,
     DocumentKind,
+    EnrolmentState,
     EntryCategory,
     EntryStatus,
     LeafletRecord,
@@ -126,6 +127,8 @@ class EntryFactory(factory.django.DjangoModelFactory):
     image_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
     added_by = factory.LazyFunction(lambda: user_with_role(Role.WATCHLIST_MANAGER))
     status = EntryStatus.PENDING
+    # Governance tests need entries that could be approved; enrolment has its own tests.
+    enrolment_state = EnrolmentState.ENROLLED
 
 
 class SignageFactory(factory.django.DjangoModelFactory):

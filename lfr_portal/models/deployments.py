@@ -215,6 +215,9 @@ class DeploymentCamera(models.Model):
     chunk_index = models.PositiveIntegerField(default=0)
     source_position = models.PositiveBigIntegerField(default=0)
     job_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which job holds the camera: a second copy (a redelivered or restarted task)
+    # stands aside while the holder's heartbeat is fresh.
+    job_token = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

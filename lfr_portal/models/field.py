@@ -16,6 +16,16 @@ class SignageRecord(PublicModel):
     photo = models.FileField(upload_to="signage/%Y/%m/", blank=True)
     photo_deleted_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    # The public transparency page shows a photo only once a second person has checked
+    # it shows the sign and no member of the public.
+    photo_published_at = models.DateTimeField(null=True, blank=True)
+    photo_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signage_photos_published",
+    )
 
     class Meta:
         ordering = ["placed_at"]

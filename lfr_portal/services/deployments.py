@@ -496,9 +496,26 @@ def deployment_start(*, actor, deployment):
         deployment.eu_authorisation_requested_at = deployment.eu_authorisation_requested_at or now
         fields.append("eu_authorisation_requested_at")
     deployment.save(update_fields=fields)
-    deployment.cameras.update(state=CameraState.STARTING, state_detail="")
+    deployment.cameras.update(
+        state=CameraState.STARTING, state_detail="", chunk_index=0, source_position=0
+    )
     audit_record(actor=actor, action="deployment.start", obj=deployment)
+    _start_recognition(deployment)
     return deployment
+
+
+def _start_recognition(deployment):
+    """After commit, one recognition job per camera (by task name: the portal never
+    imports the matcher)."""
+    from ..celery import app
+
+    booking_ids = list(deployment.cameras.values_list("pk", flat=True))
+
+    def send():
+        for booking_id in booking_ids:
+            app.send_task("matcher.camera_run", args=[booking_id], queue="recognition")
+
+    transaction.on_commit(send)
 
 
 def _end(deployment, *, status, actor, reason, early):

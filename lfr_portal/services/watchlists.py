@@ -7,6 +7,7 @@ from django.utils import timezone
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
     DeploymentStatus,
+    EnrolmentState,
     EntryCategory,
     EntryStatus,
     Role,
@@ -29,6 +30,7 @@ ENTRY_FIELDS = (
     "under_18",
     "under_18_justification",
 )
+ENROL_BATCH = 50
 # Entries that count towards the watchlist's size.
 LIVE_ENTRY_STATES = (EntryStatus.PENDING, EntryStatus.APPROVED)
 
@@ -96,6 +98,8 @@ def watchlist_entry_add(*, actor, watchlist, reference_image=None, **fields):
     if reference_image is not None:
         entry.reference_image.save(reference_image.name, reference_image, save=False)
     entry.save()
+    if entry.reference_image:
+        _enqueue_enrolment([entry.pk])
     audit_record(
         actor=actor,
         action="watchlist.entry_add",
@@ -120,6 +124,91 @@ def _lock_entry(entry):
     )
 
 
+def _enqueue_enrolment(entry_ids):
+    """After commit, ask a recognition worker to enrol these entries (by task name:
+    the portal never imports the matcher)."""
+    from ..celery import app
+
+    ids = list(entry_ids)
+    if ids:
+        transaction.on_commit(
+            lambda: app.send_task("matcher.enrol_entries", args=[ids], queue="recognition")
+        )
+
+
+@transaction.atomic
+def watchlist_entry_enrolment_record(*, entry_id, accepted, message, embedding, engine):
+    """A worker's verdict on a reference image. The embedding is stored, never audited."""
+    entry = (
+        WatchlistEntry.objects.select_for_update()
+        .select_related("watchlist__deployment")
+        .get(pk=entry_id)
+    )
+    if entry.biometrics_destroyed_at is not None:
+        return entry  # destroyed while the worker was busy: keep nothing
+    entry.enrolment_state = EnrolmentState.ENROLLED if accepted else EnrolmentState.REJECTED
+    entry.enrolment_message = message[:500]
+    entry.embedding = embedding if accepted else None
+    entry.embedding_engine = engine if accepted else ""
+    entry.save(
+        update_fields=[
+            "enrolment_state",
+            "enrolment_message",
+            "embedding",
+            "embedding_engine",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=None,
+        action="watchlist.entry_enrol",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+        changes={"state": entry.enrolment_state, "message": entry.enrolment_message},
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_entry_image_set(*, actor, entry, reference_image):
+    """Replace an entry's reference image; it must be enrolled again."""
+    _require_manager(actor)
+    entry = _lock_entry(entry)
+    _require_open(entry.watchlist)
+    if entry.status != EntryStatus.PENDING:
+        raise InvalidTransition("Only an entry awaiting approval can have its image changed.")
+    entry.reference_image.save(reference_image.name, reference_image, save=False)
+    entry.enrolment_state = EnrolmentState.PENDING
+    entry.enrolment_message = ""
+    entry.embedding = None
+    entry.save()
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_image_set",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+    )
+    _enqueue_enrolment([entry.pk])
+    return entry
+
+
+@transaction.atomic
+def watchlist_enrol_pending(*, actor, watchlist):
+    """Enrol every entry still waiting, in batches a worker takes one at a time."""
+    _require_manager(actor)
+    ids = list(
+        watchlist.entries.filter(enrolment_state=EnrolmentState.PENDING)
+        .exclude(reference_image="")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), ENROL_BATCH):
+        _enqueue_enrolment(ids[start : start + ENROL_BATCH])
+    audit_record(
+        actor=actor, action="watchlist.enrol", obj=watchlist, changes={"entries": len(ids)}
+    )
+    return len(ids)
+
+
 @transaction.atomic
 def watchlist_entry_approve(*, actor, entry):
     entry = _lock_entry(entry)
@@ -134,6 +223,13 @@ def watchlist_entry_approve(*, actor, entry):
     _require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
         raise InvalidTransition("Only an entry awaiting approval can be approved.")
+    if entry.enrolment_state != EnrolmentState.ENROLLED:
+        raise RuleViolation(
+            "The entry has no usable embedding yet"
+            + (f": {entry.enrolment_message}" if entry.enrolment_message else ".")
+            + " It can be approved once its reference image has enrolled.",
+            code="not_enrolled",
+        )
     if entry.under_18:
         if not entry.under_18_justification.strip():
             raise RuleViolation(

@@ -182,6 +182,26 @@ LFR_INSIGHTFACE_MODEL_DIR = env_str("LFR_INSIGHTFACE_MODEL_DIR")
 LFR_MAP_TILE_URL = env_str("LFR_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 LFR_MAP_TILE_ATTRIBUTION = env_str("LFR_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 
+# --- Cache ----------------------------------------------------------------------
+# The public transparency pages are cached so a busy day does not reach the database on
+# every request. Per-process memory by default; Redis shares one cache across processes.
+LFR_CACHE_URL = env_str("LFR_CACHE_URL")
+if LFR_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LFR_CACHE_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "lfr-portal",
+        }
+    }
+LFR_TRANSPARENCY_CACHE_SECONDS = env_int("LFR_TRANSPARENCY_CACHE_SECONDS", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -200,3 +220,12 @@ LFR_AUDIT_SIGNING_KEY_FILE = env_str(
 LFR_AUDIT_SIGNING_KEY_AUTOCREATE = True
 LFR_AUDIT_RETENTION = timedelta(days=env_int("LFR_AUDIT_RETENTION_DAYS", 6 * 365 + 2))
 LFR_AUDIT_CHECKPOINT_MINUTES = env_int("LFR_AUDIT_CHECKPOINT_MINUTES", 60)
+
+# --- Recognition ----------------------------------------------------------------
+# One person re-found on the same camera within this time raises no second alert.
+LFR_ALERT_COOLDOWN_SECONDS = env_int("LFR_ALERT_COOLDOWN_SECONDS", 60)
+# Frames per committed chunk, and how long one task runs before handing on to the next.
+LFR_RECOGNITION_CHUNK_FRAMES = env_int("LFR_RECOGNITION_CHUNK_FRAMES", 25)
+LFR_RECOGNITION_TASK_SECONDS = env_int("LFR_RECOGNITION_TASK_SECONDS", 60)
+# A camera job whose heartbeat is older than this is presumed dead and restarted.
+LFR_RECOGNITION_STALE_SECONDS = env_int("LFR_RECOGNITION_STALE_SECONDS", 30)

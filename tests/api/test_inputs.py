@@ -16,7 +16,8 @@ from lfr_portal.models import (
     WatchlistEntry,
 )
 from lfr_portal.permissions import grant_operator
-from tests.api.endpoints import create_body, entry_body
+from tests.api.conftest import call
+from tests.api.endpoints import WRITE_ENDPOINTS, Call, create_body, entry_body
 from tests.factories import AlertFactory, DeploymentFactory, EntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +315,21 @@ def test_entry_filters(api, manager):
     assert _ids(api.get(url, {"status": "pending"})) == {str(wanted.public_id)}
     assert _ids(api.get(url, {"category": "missing_or_vulnerable"})) == {str(missing.public_id)}
     assert _ids(api.get(url)) == {str(wanted.public_id), str(missing.public_id)}
+
+
+def test_huge_strings_in_any_field_answer_400_naming_the_field(api, roles):
+    huge = "x" * 100_000
+    tried = 0
+    for endpoint in WRITE_ENDPOINTS:
+        request = endpoint.setup(roles)
+        actor = roles.by_role[sorted(endpoint.allowed)[0]]
+        for name, value in (request.body or {}).items():
+            if not isinstance(value, str):
+                continue
+            body = {**request.body, name: huge}
+            response = call(api, actor, endpoint, Call(request.params, body, request.multipart))
+            assert response.status_code == 400, (endpoint.label, name, response.content[:300])
+            errors = response.json()
+            assert name in errors or errors.get("field") == name, (endpoint.label, errors)
+            tried += 1
+    assert tried >= 40

@@ -75,6 +75,9 @@ def test_an_under_18_entry_needs_an_authorising_officer_to_approve(manager, mana
         watchlist=deployment.watchlist,
         **entry_fields(under_18=True, under_18_justification="Missing 15-year-old at risk"),
     )
+    wl.watchlist_entry_enrolment_record(
+        entry_id=entry.pk, accepted=True, message="Enrolled.", embedding=b"\0" * 16, engine="x"
+    )
     with pytest.raises(NotPermitted) as err:
         wl.watchlist_entry_approve(actor=manager2, entry=entry)
     assert err.value.code == "under_18_approver"
@@ -163,3 +166,20 @@ def test_entries_copied_to_another_deployment_need_approval_again(manager):
     assert len(copies) == 2
     assert set(target.watchlist.entries.values_list("status", flat=True)) == {EntryStatus.PENDING}
     assert all(copy.added_by == manager for copy in target.watchlist.entries.all())
+
+
+def test_an_entry_without_a_usable_embedding_cannot_be_approved(manager, manager2):
+    deployment = DeploymentFactory()
+    entry = wl.watchlist_entry_add(actor=manager, watchlist=deployment.watchlist, **entry_fields())
+    with pytest.raises(RuleViolation) as err:
+        wl.watchlist_entry_approve(actor=manager2, entry=entry)
+    assert err.value.code == "not_enrolled"
+    wl.watchlist_entry_enrolment_record(
+        entry_id=entry.pk,
+        accepted=False,
+        message="No face was found in the image.",
+        embedding=None,
+        engine="opencv-sface",
+    )
+    with pytest.raises(RuleViolation, match="No face was found"):
+        wl.watchlist_entry_approve(actor=manager2, entry=entry)

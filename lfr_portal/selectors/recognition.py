@@ -1,0 +1,96 @@
+"""Reads for the recognition workers: what a camera job needs, and whether to go on."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.utils import timezone
+
+from ..models import (
+    DeploymentCamera,
+    DeploymentStatus,
+    EnrolmentState,
+    EntryStatus,
+    WatchlistEntry,
+    WatchlistStatus,
+)
+
+
+@dataclass(frozen=True)
+class CameraJobContext:
+    booking_id: int
+    deployment_id: int
+    deployment_public_id: str
+    camera_name: str
+    source_url: str
+    engine: str
+    threshold: float
+    starts_at: datetime
+    ends_at: datetime
+    chunk_index: int
+    source_position: int
+
+
+def camera_job_context(booking_id):
+    """The job's settings, or None when the booking is gone or its deployment is not live."""
+    booking = (
+        DeploymentCamera.objects.select_related("deployment", "camera")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or booking.deployment.status != DeploymentStatus.LIVE:
+        return None
+    deployment = booking.deployment
+    return CameraJobContext(
+        booking_id=booking.pk,
+        deployment_id=deployment.pk,
+        deployment_public_id=str(deployment.public_id),
+        camera_name=booking.camera.name,
+        source_url=booking.camera.source_url,
+        engine=deployment.engine,
+        threshold=float(deployment.threshold),
+        starts_at=deployment.starts_at,
+        ends_at=deployment.ends_at,
+        chunk_index=booking.chunk_index,
+        source_position=booking.source_position,
+    )
+
+
+def deployment_still_live(deployment_id):
+    """The kill switch, a cancellation or the window's end all show up here."""
+    from ..models import Deployment
+
+    row = Deployment.objects.filter(pk=deployment_id).values_list("status", "ends_at").first()
+    return bool(row) and row[0] == DeploymentStatus.LIVE and timezone.now() < row[1]
+
+
+def watchlist_matrix(deployment_id, engine, dim):
+    """The finalised watchlist's embeddings as one (m, dim) float32 matrix, and entry ids."""
+    rows = list(
+        WatchlistEntry.objects.filter(
+            watchlist__deployment_id=deployment_id,
+            watchlist__status=WatchlistStatus.FINALISED,
+            status=EntryStatus.APPROVED,
+            enrolment_state=EnrolmentState.ENROLLED,
+            embedding_engine=engine,
+            embedding__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", "embedding")
+    )
+    if not rows:
+        return [], np.zeros((0, dim), dtype=np.float32)
+    ids = [pk for pk, _ in rows]
+    matrix = np.stack([np.frombuffer(bytes(blob), dtype=np.float32) for _, blob in rows])
+    return ids, np.ascontiguousarray(matrix, dtype=np.float32)
+
+
+def enrolment_progress(watchlist):
+    counts = dict.fromkeys(EnrolmentState.values, 0)
+    for state in watchlist.entries.exclude(status=EntryStatus.REMOVED).values_list(
+        "enrolment_state", flat=True
+    ):
+        counts[state] += 1
+    total = sum(counts.values())
+    done = counts[EnrolmentState.ENROLLED] + counts[EnrolmentState.REJECTED]
+    return {"total": total, "done": done, **counts}

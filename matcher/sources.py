@@ -1,0 +1,145 @@
+"""Frames from camera sources: video files, RTSP and HTTP(S) MJPEG streams, through OpenCV.
+
+A source is opened by URL. Files report their position, so a recognition job can
+resume after the last committed chunk; live streams cannot rewind and simply go on.
+Frames exist only in the worker's memory: nothing here writes or logs them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import cv2
+import numpy as np
+
+STREAM_SCHEMES = {"rtsp", "rtsps", "http", "https"}
+FILE_SCHEMES = {"file", ""}
+
+
+class SourceError(Exception):
+    """The source cannot be used at all (bad URL, unreadable file): the job fails."""
+
+
+class SourceLost(Exception):
+    """A live source stopped giving frames; reconnecting may bring it back."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    url: str
+    kind: str  # "file" or "stream"
+    location: str  # path for files, URL for streams
+    loop: bool = False
+    realtime: bool = False
+
+
+def parse_source(url: str) -> SourceSpec:
+    """Check the URL's shape and say what kind of source it names."""
+    if not url or not url.strip():
+        raise SourceError("The camera has no source URL.")
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    flags = {
+        "loop": options.get("loop") in ("1", "true", "yes"),
+        "realtime": options.get("realtime") in ("1", "true", "yes"),
+    }
+    if scheme in FILE_SCHEMES:
+        path = parts.path if scheme == "file" else url.split("?", 1)[0]
+        if not path:
+            raise SourceError(f"The file source '{url}' names no file.")
+        return SourceSpec(url, "file", path, **flags)
+    if scheme in STREAM_SCHEMES:
+        if not parts.hostname:
+            raise SourceError(f"The stream URL '{_redact(url)}' names no host.")
+        return SourceSpec(url, "stream", url.split("#", 1)[0])
+    raise SourceError(
+        f"The scheme '{scheme}' is not a camera source; use rtsp, rtsps, http, https or file."
+    )
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+class FrameSource:
+    """One open camera source. read() gives (position, frame) or raises."""
+
+    def __init__(self, spec: SourceSpec, *, start_position: int = 0, open_timeout_ms: int = 5000):
+        self.spec = spec
+        self.position = start_position
+        self._open_timeout_ms = open_timeout_ms
+        self._capture: cv2.VideoCapture | None = None
+        self.fps = 0.0
+        self._next_due = 0.0
+        self.open()
+
+    @property
+    def is_file(self) -> bool:
+        return self.spec.kind == "file"
+
+    def open(self) -> None:
+        self.close()
+        if self.is_file:
+            path = Path(self.spec.location)
+            if not path.is_file():
+                raise SourceError(f"The video file '{path}' does not exist or is not a file.")
+            capture = cv2.VideoCapture(str(path))
+            if not capture.isOpened():
+                raise SourceError(f"The file '{path}' is not a video OpenCV can read.")
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                capture.release()
+                raise SourceError(f"The file '{path}' holds no readable video frames.")
+            # Rewind, then go to the committed position (resuming after a restart).
+            capture.set(cv2.CAP_PROP_POS_FRAMES, self.position)
+        else:
+            params = [
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                self._open_timeout_ms,
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                self._open_timeout_ms,
+            ]
+            capture = cv2.VideoCapture(self.spec.location, cv2.CAP_FFMPEG, params)
+            if not capture.isOpened():
+                capture.release()
+                raise SourceLost(f"Cannot connect to {_redact(self.spec.url)}.")
+        self._capture = capture
+        self.fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+        self._next_due = time.monotonic()
+
+    def read(self) -> tuple[int, np.ndarray] | None:
+        """The next frame and its position; None when a file has ended (and does not loop)."""
+        if self._capture is None:
+            raise SourceLost("The source is closed.")
+        if self.spec.realtime and self.fps > 0:
+            # Pace a file like a camera, for demonstrations.
+            delay = self._next_due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._next_due = max(self._next_due, time.monotonic()) + 1 / self.fps
+        ok, frame = self._capture.read()
+        if not ok or frame is None:
+            if self.is_file:
+                if self.spec.loop:
+                    self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    self.position = 0
+                    ok, frame = self._capture.read()
+                    if ok and frame is not None:
+                        self.position += 1
+                        return self.position - 1, frame
+                return None
+            raise SourceLost(f"The stream {_redact(self.spec.url)} stopped sending frames.")
+        self.position += 1
+        return self.position - 1, frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
