@@ -24,6 +24,7 @@ urlpatterns = [
         retention.deployment_retention,
         name="deployment-retention",
     ),
+    path("transparency/", include("lfr_portal.transparency_urls")),
     path("api/", include("lfr_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]

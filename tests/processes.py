@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def test_database_url():
+def database_url_for_children():
     db = connection.settings_dict
     user, host = db["USER"] or "postgres", db["HOST"] or "127.0.0.1"
     return f"postgresql://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -25,7 +25,7 @@ def child_env(**extra):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lfr_portal.settings.test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url_for_children(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -38,6 +38,10 @@ def child_env(**extra):
 @contextmanager
 def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
     """Start `celery worker` as its own process; stop it and hand back its log on exit."""
+    import redis
+
+    for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
+        redis.Redis.from_url(url).flushdb()
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

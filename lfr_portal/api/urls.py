@@ -95,6 +95,11 @@ watchlist_patterns = [
         name="watchlist-finalise",
     ),
     path(
+        "<uuid:public_id>/enrol/",
+        watchlists.WatchlistEnrolPendingApi.as_view(),
+        name="watchlist-enrol-pending",
+    ),
+    path(
         "<uuid:public_id>/copy-entries/",
         watchlists.WatchlistCopyEntriesApi.as_view(),
         name="watchlist-copy-entries",
@@ -102,6 +107,11 @@ watchlist_patterns = [
 ]
 
 entry_patterns = [
+    path(
+        "<uuid:public_id>/image/",
+        watchlists.WatchlistEntryImageSetApi.as_view(),
+        name="watchlist-entry-image-set",
+    ),
     path(
         "<uuid:public_id>/approve/",
         watchlists.WatchlistEntryApproveApi.as_view(),

@@ -32,6 +32,14 @@ READERS = (AO, MANAGER, COMPLIANCE)
 REFERENCE_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 
 
+def _bounded_image(image):
+    if image.size > REFERENCE_IMAGE_MAX_BYTES:
+        raise serializers.ValidationError(
+            f"The image is larger than {REFERENCE_IMAGE_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    return image
+
+
 class WatchlistDetailApi(RoleApi):
     allowed_roles = READERS
 
@@ -160,11 +168,7 @@ class WatchlistEntryAddApi(RoleApi):
         reference_image = serializers.ImageField(required=False)
 
         def validate_reference_image(self, image):
-            if image.size > REFERENCE_IMAGE_MAX_BYTES:
-                raise serializers.ValidationError(
-                    f"The image is larger than {REFERENCE_IMAGE_MAX_BYTES // (1024 * 1024)} MB."
-                )
-            return image
+            return _bounded_image(image)
 
     @_action_schema(request=InputSerializer, ok=201)
     def post(self, request, public_id):
@@ -175,6 +179,33 @@ class WatchlistEntryAddApi(RoleApi):
             actor=request.user, watchlist=watchlist, **serializer.validated_data
         )
         return Response(entry_output(entry, request), status=status.HTTP_201_CREATED)
+
+
+class ReferenceImageInputSerializer(ApiInputSerializer):
+    reference_image = serializers.ImageField()
+
+    def validate_reference_image(self, image):
+        return _bounded_image(image)
+
+
+class WatchlistEntryImageSetApi(RoleApi):
+    """Replaces a pending entry's reference image; the entry must then enrol again."""
+
+    allowed_roles = (MANAGER,)
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(ReferenceImageInputSerializer):
+        pass
+
+    @_action_schema(request=InputSerializer)
+    def post(self, request, public_id):
+        entry = entries_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.watchlist_entry_image_set(
+            actor=request.user, entry=entry, **serializer.validated_data
+        )
+        return Response(entry_output(entry, request))
 
 
 class WatchlistEntryApproveApi(RoleApi):
@@ -252,6 +283,21 @@ class WatchlistFinaliseApi(RoleApi):
         watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
         services.watchlist_finalise(actor=request.user, watchlist=watchlist)
         return Response(watchlist_detail(watchlist, request))
+
+
+class WatchlistEnrolPendingApi(RoleApi):
+    """Asks the recognition workers to enrol every entry still waiting for its embedding."""
+
+    allowed_roles = (MANAGER,)
+
+    class OutputSerializer(ApiSerializer):
+        queued = serializers.IntegerField(help_text="Entries sent for enrolment.")
+
+    @_action_schema(output=OutputSerializer)
+    def post(self, request, public_id):
+        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
+        queued = services.watchlist_enrol_pending(actor=request.user, watchlist=watchlist)
+        return Response(self.OutputSerializer({"queued": queued}).data)
 
 
 class WatchlistCopyEntriesApi(RoleApi):

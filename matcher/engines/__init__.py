@@ -41,8 +41,19 @@ def get_engine(name: str) -> Engine:
     with _lock:
         engine = _instances.get(key)
         if engine is None:
+            _pin_threads()
             engine = _instances[key] = create_engine(name)
         return engine
+
+
+def _pin_threads() -> None:
+    """LFR_OPENCV_THREADS caps OpenCV's threads in a worker process: with one camera
+    job per core, extra threads only contend (and one thread makes results repeatable)."""
+    threads = os.environ.get("LFR_OPENCV_THREADS")
+    if threads:
+        import cv2
+
+        cv2.setNumThreads(int(threads))
 
 
 def forget_engines() -> None:

@@ -6,10 +6,13 @@ endpoint added to the API without a row here fails the schema test.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import BytesIO
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from lfr_portal.models import DeploymentStatus, EntryStatus, Role, WatchlistStatus
 from lfr_portal.permissions import grant_operator
@@ -90,6 +93,12 @@ def _draft(r):
 
 def _other_manager():
     return user_with_role(MANAGER)
+
+
+def png(name="face.png"):
+    buffer = BytesIO()
+    Image.new("RGB", (16, 16), "grey").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def create_body():
@@ -247,6 +256,14 @@ def _pending_entry(r):
     return EntryFactory(watchlist=_draft(r).watchlist, added_by=_other_manager())
 
 
+def entry_image_set(r):
+    return Call({"public_id": _pending_entry(r).public_id}, {"reference_image": png()}, True)
+
+
+def watchlist_enrol(r):
+    return Call({"public_id": _draft(r).watchlist.public_id})
+
+
 def entry_approve(r):
     return Call({"public_id": _pending_entry(r).public_id})
 
@@ -343,7 +360,9 @@ ENDPOINTS = [
     Endpoint("POST", f"{W}/{{public_id}}/entries/add/", {MANAGER}, entry_add),
     Endpoint("POST", f"{W}/{{public_id}}/approve/", {AO}, watchlist_approve),
     Endpoint("POST", f"{W}/{{public_id}}/finalise/", {MANAGER}, watchlist_finalise),
+    Endpoint("POST", f"{W}/{{public_id}}/enrol/", {MANAGER}, watchlist_enrol),
     Endpoint("POST", f"{W}/{{public_id}}/copy-entries/", {MANAGER}, watchlist_copy),
+    Endpoint("POST", "/api/watchlist-entries/{public_id}/image/", {MANAGER}, entry_image_set),
     Endpoint("POST", "/api/watchlist-entries/{public_id}/approve/", {AO, MANAGER}, entry_approve),
     Endpoint("POST", "/api/watchlist-entries/{public_id}/reject/", {AO, MANAGER}, entry_reject),
     Endpoint("POST", "/api/watchlist-entries/{public_id}/remove/", {MANAGER}, entry_remove),

@@ -1,27 +1,19 @@
 """Whole cases through the API only, each action leaving its audit row."""
 
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from lfr_portal.models import AuditEvent, Deployment, DeploymentCamera, WatchlistEntry
+from lfr_portal.services import watchlists as wl
 from tests import builders
-from tests.api.endpoints import create_body, entry_body
+from tests.api.endpoints import create_body, entry_body, png
 from tests.factories import AlertFactory
 
 pytestmark = pytest.mark.django_db
 
 REQUIRED_KINDS = ("dpia", "appropriate_policy", "equality_impact")
-
-
-def png(name="face.png"):
-    buffer = BytesIO()
-    Image.new("RGB", (16, 16), "grey").save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 class Session:
@@ -78,7 +70,7 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
     assert [c["name"] for c in attached["cameras"]] == ["Station north"]
     assert {d["kind"] for d in attached["documents"]} == set(REQUIRED_KINDS)
 
-    # One manager adds two entries, one with a reference image; a second approves both.
+    # One manager adds two entries: one with its image, one without and its image later.
     with_image = s.as_(manager).post(
         f"{watchlist}/entries/add/",
         {**entry_body(), "reference_image": png()},
@@ -90,10 +82,27 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
         f"{watchlist}/entries/add/", {**entry_body(), "reference_number": "CUST/9"}, expect=201
     )
     assert plain["has_image"] is False
+    imaged = s.post(
+        f"/api/watchlist-entries/{plain['public_id']}/image/",
+        {"reference_image": png("second.png")},
+        multipart=True,
+    )
+    assert imaged["has_image"] is True
+    # The recognition worker's verdict on each image (a system action, not an API call).
+    for entry in (with_image, plain):
+        assert entry["enrolment_state"] == "pending"
+        wl.watchlist_entry_enrolment_record(
+            entry_id=WatchlistEntry.objects.get(public_id=entry["public_id"]).pk,
+            accepted=True,
+            message="Enrolled.",
+            embedding=b"\0" * 16,
+            engine="opencv-sface",
+        )
     for entry in (with_image, plain):
         approved = s.as_(manager2).post(f"/api/watchlist-entries/{entry['public_id']}/approve/")
         assert approved["status"] == "approved"
         assert approved["approved_by"] == manager2.username
+        assert "embedding" not in approved
 
     # The AO authorises the watchlist; the planner submits; the AO approves.
     assert s.as_(ao).post(f"{watchlist}/approve/")["status"] == "approved"
@@ -149,6 +158,9 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
         ("deployment.camera_add", planner),
         ("watchlist.entry_add", manager),
         ("watchlist.entry_add", manager),
+        ("watchlist.entry_image_set", manager),
+        ("watchlist.entry_enrol", None),
+        ("watchlist.entry_enrol", None),
         ("watchlist.entry_approve", manager2),
         ("watchlist.entry_approve", manager2),
         ("watchlist.approve", ao),
@@ -163,8 +175,10 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
         ("deployment.stop", operator),
     ]
     events = list(AuditEvent.objects.order_by("id"))
-    assert [(e.action, e.actor_id) for e in events] == [(a, u.pk) for a, u in expected]
-    assert {e.client_address for e in events} == {"127.0.0.1"}
+    assert [(e.action, e.actor_id) for e in events] == [
+        (action, user.pk if user else None) for action, user in expected
+    ]
+    assert {e.client_address for e in events if e.actor_id} == {"127.0.0.1"}
     assert events[-1].reason == "Crowd too dense to continue."
     assert all("secret" not in str(e.changes) for e in events)
 

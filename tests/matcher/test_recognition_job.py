@@ -1,8 +1,5 @@
 """The camera job, run in this process on a generated test video with real models."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,32 +9,9 @@ from lfr_portal.models import Alert, AuditEvent, CameraState, DeploymentCamera
 from lfr_portal.services import deployments as dep
 from matcher.jobs import JobOutcome, run_camera_job
 from tests import builders
+from tests.matcher.conftest import watchlist_references
 
 pytestmark = [pytest.mark.models, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def video_set(tmp_path_factory):
-    out = tmp_path_factory.mktemp("videos")
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "make_test_videos.py"),
-            str(out),
-            "--sizes",
-            "640x360",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    truth = json.loads((out / "ground_truth.json").read_text())
-    return out, truth
-
-
-def watchlist_references(truth):
-    root = Path(truth["faces_root"])
-    return [(item["identity"], root / item["reference_images"][0]) for item in truth["watchlist"]]
 
 
 def test_a_camera_job_alerts_once_per_watchlisted_person_and_counts_the_rest(

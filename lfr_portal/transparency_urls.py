@@ -1,0 +1,33 @@
+"""The public transparency pages and open data, under /transparency/. No login anywhere."""
+
+from django.urls import path
+
+from .api import transparency as api
+from .views import transparency as views
+
+urlpatterns = [
+    path("", views.transparency_index, name="transparency"),
+    path("about/", views.transparency_about, name="transparency-about"),
+    path(
+        "deployments/<uuid:public_id>/",
+        views.transparency_deployment,
+        name="transparency-deployment",
+    ),
+    path(
+        "signs/<uuid:public_id>/photo/",
+        views.transparency_signage_photo,
+        name="transparency-signage-photo",
+    ),
+    path("announcements.atom", views.transparency_feed, name="transparency-feed"),
+    # Open data at stable URLs; documented in the OpenAPI schema.
+    path(
+        "deployments.json", api.PublicDeploymentListApi.as_view(), name="transparency-json"
+    ),
+    path("deployments.csv", api.PublicDeploymentCsvApi.as_view(), name="transparency-csv"),
+    path(
+        "deployments/<uuid:public_id>.json",
+        api.PublicDeploymentDetailApi.as_view(),
+        name="transparency-deployment-json",
+    ),
+    path("totals.json", api.PublicTotalsApi.as_view(), name="transparency-totals-json"),
+]

@@ -1,0 +1,234 @@
+"""Faces of people who were not matched leave no trace anywhere.
+
+A real Celery worker runs a deployment on a test video with known watchlisted
+people and known passers-by. Afterwards the database holds exactly the expected
+alerts, and no byte sequence of any non-matching face's embedding (float32 or
+float64, raw, hex, base64 or as JSON numbers) or of its crop is in the database
+dump, in Redis, in the worker's log, or in any file written under the working
+or temporary folders during the test.
+"""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from lfr_portal.models import Alert, CameraState, DeploymentCamera
+from matcher import pipeline
+from matcher.engines.opencv_sface import OpenCVSFaceEngine
+from tests import builders
+from tests.matcher.conftest import watchlist_references
+from tests.processes import ROOT, celery_worker, database_url_for_children, wait_for
+
+pytestmark = [pytest.mark.models, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def non_matching_faces(video_path, watchlist_matrix, threshold):
+    """Every face the worker could have seen and discarded: its embedding and crop."""
+    cv2.setNumThreads(1)
+    engine = OpenCVSFaceEngine()
+    capture = cv2.VideoCapture(str(video_path))
+    embeddings, crops, matched = [], [], 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        faces = pipeline.detect_faces(engine, frame, min_size=pipeline.MIN_FACE_SIZE)
+        if not faces:
+            continue
+        vectors = engine.embed_many(frame, faces)
+        best = (vectors @ watchlist_matrix.T).max(axis=1)
+        for face, vector, score in zip(faces, vectors, best, strict=True):
+            if score >= threshold:
+                matched += 1
+                continue
+            embeddings.append(vector.copy())
+            ok, jpeg = cv2.imencode(
+                ".jpg", pipeline.crop_face(frame, face), [cv2.IMWRITE_JPEG_QUALITY, 90]
+            )
+            crops.append(jpeg.tobytes())
+    return embeddings, crops, matched
+
+
+def needles(embeddings, crops):
+    """The byte patterns that would betray a discarded face, in every likely encoding."""
+    found = set()
+    for vector in embeddings:
+        raw32 = vector[:16].astype(np.float32).tobytes()
+        raw64 = vector[:8].astype(np.float64).tobytes()
+        for raw in (raw32, raw64):
+            found.add(raw)
+            found.add(raw.hex().encode())
+        found.add(base64.b64encode(vector.astype(np.float32).tobytes())[:40])
+        found.add(json.dumps([float(x) for x in vector[:4]])[1:-1].encode())
+        found.add(", ".join(repr(float(x)) for x in vector[:4]).encode())
+    for jpeg in crops:
+        middle = jpeg[len(jpeg) // 2 : len(jpeg) // 2 + 64]
+        found.add(middle)
+        found.add(middle.hex().encode())
+        found.add(base64.b64encode(jpeg)[:40])
+    return found
+
+
+def redis_contents():
+    blobs = []
+    for url in {django_settings.CELERY_BROKER_URL, django_settings.CELERY_RESULT_BACKEND}:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter():
+            kind = client.type(key).decode()
+            if kind == "string":
+                blobs.append(client.get(key))
+            elif kind == "list":
+                blobs.extend(client.lrange(key, 0, -1))
+            elif kind == "hash":
+                blobs.extend(v for pair in client.hgetall(key).items() for v in pair)
+            elif kind == "set":
+                blobs.extend(client.smembers(key))
+            elif kind == "zset":
+                blobs.extend(client.zrange(key, 0, -1))
+            blobs.append(key)
+    decoded = []
+    for blob in blobs:
+        # Celery envelopes carry their body base64-encoded: look inside as well.
+        try:
+            body = json.loads(blob).get("body")
+            if body:
+                decoded.append(base64.b64decode(body))
+        except (ValueError, AttributeError, TypeError):
+            pass
+    return blobs + decoded
+
+
+def files_written_since(start, roots):
+    for root in roots:
+        for path in Path(root).rglob("*"):
+            try:
+                if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
+                    continue
+                if path.stat().st_mtime >= start:
+                    yield path
+            except OSError:
+                continue
+
+
+def test_non_matching_faces_never_reach_any_store(operator, video_set, tmp_path, settings):
+    started = time.time() - 1
+    out, truth = video_set
+    video = truth["videos"][0]
+    video_path = out / Path(video["file"]).name
+    media = tmp_path / "var" / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media)},
+        },
+    }
+    settings.MEDIA_ROOT = media
+    worker_env = {"LFR_VAR_DIR": str(tmp_path / "var"), "LFR_OPENCV_THREADS": "1"}
+
+    with celery_worker(tmp_path, queues="recognition", **worker_env) as worker:
+        deployment, labels = builders.live_with_real_watchlist(
+            operator, str(video_path), watchlist_references(truth)
+        )
+        booking = DeploymentCamera.objects.get(deployment=deployment)
+        stopped = wait_for(
+            lambda: DeploymentCamera.objects.filter(
+                pk=booking.pk, state=CameraState.STOPPED
+            ).exists(),
+            timeout=240,
+            interval=0.5,
+        )
+    assert stopped, worker.log_text
+
+    # Exactly the expected alerts: one per watchlisted person who walked past.
+    expected = sorted(item["identity"] for item in truth["watchlist"] if item["in_video"])
+    alerts = list(Alert.objects.filter(deployment=deployment))
+    assert sorted(labels[a.entry_id] for a in alerts) == expected
+    booking.refresh_from_db()
+    assert booking.frames_processed == video["frames"]
+
+    # What the worker may have computed and thrown away.
+    from lfr_portal.selectors.recognition import watchlist_matrix
+
+    _, matrix = watchlist_matrix(deployment.pk, deployment.engine, 128)
+    embeddings, crops, matched = non_matching_faces(video_path, matrix, float(deployment.threshold))
+    assert len(embeddings) > 200, "the video should show many passers-by"
+    assert matched > 0
+    patterns = needles(embeddings, crops)
+
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", database_url_for_children()], capture_output=True, check=True
+    ).stdout
+    assert len(dump) > 10_000
+    haystacks = {
+        "database dump": [dump],
+        "redis": redis_contents(),
+        "worker log": [worker.log_text.encode()],
+    }
+    roots = [ROOT, tempfile.gettempdir(), tmp_path]
+    written = [
+        p for p in files_written_since(started, roots) if p.resolve() != video_path.resolve()
+    ]
+    assert any(p.suffix == ".jpg" for p in written), "alert crops should have been written"
+    haystacks["files"] = [p.read_bytes() for p in written if p.stat().st_size < 200_000_000]
+
+    for where, blobs in haystacks.items():
+        assert first_leak(blobs, patterns) is None, f"a discarded face's data is in the {where}"
+
+    # The search does see a leak when there is one: plant each kind and look again.
+    vector, jpeg = embeddings[0], crops[0]
+    for planted in (
+        vector.astype(np.float32).tobytes(),
+        vector.astype(np.float64).tobytes(),
+        vector.astype(np.float32).tobytes().hex().encode(),
+        json.dumps([float(x) for x in vector]).encode(),
+        jpeg,
+    ):
+        assert first_leak([dump[:5000] + planted + dump[5000:]], patterns) is not None
+
+
+def first_leak(blobs, patterns):
+    for index, blob in enumerate(blobs):
+        for pattern in patterns:
+            if pattern in blob:
+                return index, pattern
+    return None
+
+
+def test_embeddings_are_identical_across_processes(video_set):
+    """The leak search relies on the worker computing the same bytes as the test."""
+    out, truth = video_set
+    video_path = out / Path(truth["videos"][0]["file"]).name
+    script = (
+        "import cv2, sys; cv2.setNumThreads(1)\n"
+        "from matcher.engines.opencv_sface import OpenCVSFaceEngine\n"
+        "e = OpenCVSFaceEngine(); c = cv2.VideoCapture(sys.argv[1])\n"
+        "c.set(cv2.CAP_PROP_POS_FRAMES, 60); ok, f = c.read()\n"
+        "faces = e.detect(f); sys.stdout.buffer.write(e.embed_many(f, faces).tobytes())\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(video_path)],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
+    cv2.setNumThreads(1)
+    engine = OpenCVSFaceEngine()
+    capture = cv2.VideoCapture(str(video_path))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 60)
+    ok, frame = capture.read()
+    faces = engine.detect(frame)
+    assert faces, "frame 60 should show faces"
+    assert engine.embed_many(frame, faces).tobytes() == child
