@@ -20,9 +20,7 @@ urlpatterns = [
     ),
     path("announcements.atom", views.transparency_feed, name="transparency-feed"),
     # Open data at stable URLs; documented in the OpenAPI schema.
-    path(
-        "deployments.json", api.PublicDeploymentListApi.as_view(), name="transparency-json"
-    ),
+    path("deployments.json", api.PublicDeploymentListApi.as_view(), name="transparency-json"),
     path("deployments.csv", api.PublicDeploymentCsvApi.as_view(), name="transparency-csv"),
     path(
         "deployments/<uuid:public_id>.json",

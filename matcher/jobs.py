@@ -201,8 +201,8 @@ def _finish(context, token, outcome):
             booking_id=booking_id, state=CameraState.STOPPED, detail="The video source ended."
         )
     else:
-        if timezone.now() >= context.ends_at:
-            deployment_complete_if_window_ended(deployment_id=context.deployment_id)
+        # Completes the deployment only if its window has really ended (it checks).
+        deployment_complete_if_window_ended(deployment_id=context.deployment_id)
         svc.camera_state_set(booking_id=booking_id, state=CameraState.STOPPED, detail="")
     svc.camera_job_release(booking_id=booking_id, token=token)
     _close_session(booking_id)

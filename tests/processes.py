@@ -42,6 +42,7 @@ def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
 
     for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
         redis.Redis.from_url(url).flushdb()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

@@ -164,7 +164,9 @@ class CsvRenderer(BaseRenderer):
         return out.getvalue().encode(self.charset)
 
 
-def _spreadsheet_safe(value):
+def _csv_cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the JSON
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -241,7 +243,7 @@ class PublicDeploymentCsvApi(PublicApi):
         data = PublicDeploymentSerializer(rows, many=True, context={"request": request}).data
         body = {
             "columns": CSV_COLUMNS,
-            "rows": [[_spreadsheet_safe(item[name]) for name in CSV_COLUMNS] for item in data],
+            "rows": [[_csv_cell(item[name]) for name in CSV_COLUMNS] for item in data],
         }
         response = Response(body)
         response["Content-Disposition"] = 'inline; filename="lfr-deployments.csv"'

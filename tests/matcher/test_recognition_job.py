@@ -81,3 +81,73 @@ def test_a_malformed_url_fails_the_job(operator, video_set):
     assert run_camera_job(booking.pk, time_budget=30) == JobOutcome.FAILED
     booking.refresh_from_db()
     assert "gopher" in booking.state_detail and booking.state == CameraState.FAILED
+
+
+def test_no_frame_is_processed_outside_the_authorised_window(operator, video_set):
+    from django.utils import timezone
+
+    from lfr_portal.models import Deployment, DeploymentStatus
+
+    out, truth = video_set
+    video = truth["videos"][0]
+    deployment, _ = builders.live_with_real_watchlist(
+        operator, str(out / Path(video["file"]).name), watchlist_references(truth)[:1]
+    )
+    Deployment.objects.filter(pk=deployment.pk).update(ends_at=timezone.now())
+    booking = deployment.cameras.get()
+    assert run_camera_job(booking.pk, time_budget=30) == JobOutcome.STOPPED
+    booking.refresh_from_db()
+    assert booking.frames_processed == 0
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.COMPLETED
+    assert AuditEvent.objects.filter(action="deployment.complete").exists()
+
+
+def test_a_lost_stream_reconnects_and_the_gap_is_recorded(operator, video_set, settings):
+    import threading
+
+    from django.db import connection
+
+    from lfr_portal.models import CameraGap
+    from tests.processes import wait_for
+    from tests.support.mjpeg import MJPEGCamera
+
+    settings.LFR_RECOGNITION_CHUNK_FRAMES = 5
+    out, truth = video_set
+    video_path = out / Path(truth["videos"][0]["file"]).name
+    camera = MJPEGCamera(video_path).start()
+    deployment, _ = builders.live_with_real_watchlist(
+        operator, camera.url, watchlist_references(truth)[:1]
+    )
+    booking = deployment.cameras.get()
+    outcome = {}
+
+    def job():
+        try:
+            outcome["value"] = run_camera_job(booking.pk, time_budget=60)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    try:
+        frames = lambda: DeploymentCamera.objects.get(pk=booking.pk).frames_processed  # noqa: E731
+        assert wait_for(lambda: frames() > 0, timeout=30)
+        camera.stop()
+        assert wait_for(
+            lambda: DeploymentCamera.objects.get(pk=booking.pk).state == CameraState.RECONNECTING,
+            timeout=30,
+        )
+        gap = CameraGap.objects.get(booking=booking)
+        assert gap.ended_at is None and "stopped sending frames" in gap.reason
+        before = frames()
+        camera = MJPEGCamera(video_path, port=camera.port).start()
+        assert wait_for(lambda: frames() > before + 5, timeout=60)
+        gap.refresh_from_db()
+        assert gap.ended_at is not None and gap.ended_at > gap.started_at
+        assert DeploymentCamera.objects.get(pk=booking.pk).state == CameraState.RUNNING
+    finally:
+        dep.deployment_stop(actor=operator, deployment=deployment, reason="end of test")
+        thread.join(timeout=30)
+        camera.stop()
+    assert outcome["value"] == JobOutcome.STOPPED
