@@ -58,7 +58,8 @@ class CameraFactory(factory.django.DjangoModelFactory):
         model = Camera
 
     name = factory.Sequence(lambda n: f"Camera {n}")
-    source_url = factory.Sequence(lambda n: f"rtsp://10.20.0.{n % 250 + 1}/stream1")
+    # .invalid never resolves: no test can reach a real host through a factory camera.
+    source_url = factory.Sequence(lambda n: f"rtsp://camera-{n}.invalid/stream1")
     latitude = Decimal("51.513000")
     longitude = Decimal("-0.089000")
 

@@ -85,12 +85,13 @@ class AlertDetailApi(RoleApi):
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer, **error_responses(*READ_ERRORS)})
     def get(self, request, public_id):
-        alert = alerts_visible_to(request.user).get(public_id=public_id)
-        return Response(alert_detail(alert, request))
+        return Response(alert_detail(request, public_id))
 
 
-def alert_detail(alert, request):
-    alert = alerts_visible_to(request.user).select_related("adjudicated_by").get(pk=alert.pk)
+def alert_detail(request, public_id):
+    alert = (
+        alerts_visible_to(request.user).select_related("adjudicated_by").get(public_id=public_id)
+    )
     return AlertDetailApi.OutputSerializer(alert, context={"request": request}).data
 
 
@@ -123,4 +124,4 @@ class AlertAdjudicateApi(RoleApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.alert_adjudicate(actor=request.user, alert=alert, **serializer.validated_data)
-        return Response(alert_detail(alert, request))
+        return Response(alert_detail(request, alert.public_id))

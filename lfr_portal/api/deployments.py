@@ -182,17 +182,16 @@ class DeploymentDetailApi(RoleApi):
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer, **error_responses(*READ_ERRORS)})
     def get(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, public_id))
 
 
-def deployment_detail(deployment, request):
-    """The full deployment, as every action on it answers."""
+def deployment_detail(request, public_id):
+    """The full deployment, as its detail and every action on it answer."""
     deployment = (
         deployments_visible_to(request.user)
         .select_related("watchlist", "went_live_by", "ended_by")
         .prefetch_related("documents", "cameras__camera")
-        .get(pk=deployment.pk)
+        .get(public_id=public_id)
     )
     return DeploymentDetailApi.OutputSerializer(deployment, context={"request": request}).data
 
@@ -228,7 +227,9 @@ class DeploymentCreateApi(RoleApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         deployment = services.deployment_create(actor=request.user, **serializer.validated_data)
-        return Response(deployment_detail(deployment, request), status=status.HTTP_201_CREATED)
+        return Response(
+            deployment_detail(request, deployment.public_id), status=status.HTTP_201_CREATED
+        )
 
 
 class DeploymentUpdateApi(RoleApi):
@@ -246,7 +247,7 @@ class DeploymentUpdateApi(RoleApi):
         services.deployment_update(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentSubmitApi(RoleApi):
@@ -256,7 +257,7 @@ class DeploymentSubmitApi(RoleApi):
     def post(self, request, public_id):
         deployment = deployment_get(request.user, public_id)
         services.deployment_submit(actor=request.user, deployment=deployment)
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentApproveApi(RoleApi):
@@ -274,7 +275,7 @@ class DeploymentApproveApi(RoleApi):
         services.deployment_approve(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class ReasonInputSerializer(ApiInputSerializer):
@@ -296,7 +297,7 @@ class DeploymentRejectApi(RoleApi):
         services.deployment_reject(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentStartApi(RoleApi):
@@ -306,7 +307,7 @@ class DeploymentStartApi(RoleApi):
     def post(self, request, public_id):
         deployment = deployment_get(request.user, public_id)
         services.deployment_start(actor=request.user, deployment=deployment)
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentStopApi(RoleApi):
@@ -326,7 +327,7 @@ class DeploymentStopApi(RoleApi):
         services.deployment_stop(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentCancelApi(RoleApi):
@@ -344,7 +345,7 @@ class DeploymentCancelApi(RoleApi):
         services.deployment_cancel(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentDocumentSetApi(RoleApi):
@@ -395,7 +396,7 @@ class DeploymentCameraAddApi(RoleApi):
         services.deployment_camera_add(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentCameraRemoveApi(RoleApi):
@@ -406,7 +407,7 @@ class DeploymentCameraRemoveApi(RoleApi):
         deployment = deployment_get(request.user, public_id)
         camera = Camera.objects.get(public_id=camera_id)
         services.deployment_camera_remove(actor=request.user, deployment=deployment, camera=camera)
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentOperatorAssignApi(RoleApi):
@@ -430,4 +431,4 @@ class DeploymentOperatorAssignApi(RoleApi):
         services.deployment_operator_assign(
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
-        return Response(deployment_detail(deployment, request))
+        return Response(deployment_detail(request, deployment.public_id))

@@ -57,13 +57,12 @@ class WatchlistDetailApi(RoleApi):
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer, **error_responses(*READ_ERRORS)})
     def get(self, request, public_id):
-        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
-        return Response(watchlist_detail(watchlist, request))
+        return Response(watchlist_detail(request, public_id))
 
 
-def watchlist_detail(watchlist, request):
+def watchlist_detail(request, public_id):
     watchlist = (
-        watchlists_visible_to(request.user).select_related("finalised_by").get(pk=watchlist.pk)
+        watchlists_visible_to(request.user).select_related("finalised_by").get(public_id=public_id)
     )
     return WatchlistDetailApi.OutputSerializer(watchlist, context={"request": request}).data
 
@@ -103,8 +102,8 @@ class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
         ref_name = "WatchlistEntry"
 
 
-def entry_output(entry, request):
-    entry = entries_visible_to(request.user).get(pk=entry.pk)
+def entry_output(request, public_id):
+    entry = entries_visible_to(request.user).get(public_id=public_id)
     return EntryOutputSerializer(entry, context={"request": request}).data
 
 
@@ -178,7 +177,7 @@ class WatchlistEntryAddApi(RoleApi):
         entry = services.watchlist_entry_add(
             actor=request.user, watchlist=watchlist, **serializer.validated_data
         )
-        return Response(entry_output(entry, request), status=status.HTTP_201_CREATED)
+        return Response(entry_output(request, entry.public_id), status=status.HTTP_201_CREATED)
 
 
 class ReferenceImageInputSerializer(ApiInputSerializer):
@@ -205,7 +204,7 @@ class WatchlistEntryImageSetApi(RoleApi):
         services.watchlist_entry_image_set(
             actor=request.user, entry=entry, **serializer.validated_data
         )
-        return Response(entry_output(entry, request))
+        return Response(entry_output(request, entry.public_id))
 
 
 class WatchlistEntryApproveApi(RoleApi):
@@ -215,7 +214,7 @@ class WatchlistEntryApproveApi(RoleApi):
     def post(self, request, public_id):
         entry = entries_visible_to(request.user).get(public_id=public_id)
         services.watchlist_entry_approve(actor=request.user, entry=entry)
-        return Response(entry_output(entry, request))
+        return Response(entry_output(request, entry.public_id))
 
 
 class EntryReasonInputSerializer(ApiInputSerializer):
@@ -237,7 +236,7 @@ class WatchlistEntryRejectApi(RoleApi):
         services.watchlist_entry_reject(
             actor=request.user, entry=entry, **serializer.validated_data
         )
-        return Response(entry_output(entry, request))
+        return Response(entry_output(request, entry.public_id))
 
 
 class WatchlistEntryRemoveApi(RoleApi):
@@ -255,7 +254,7 @@ class WatchlistEntryRemoveApi(RoleApi):
         services.watchlist_entry_remove(
             actor=request.user, entry=entry, **serializer.validated_data
         )
-        return Response(entry_output(entry, request))
+        return Response(entry_output(request, entry.public_id))
 
 
 WATCHLIST = WatchlistDetailApi.OutputSerializer
@@ -270,7 +269,7 @@ class WatchlistApproveApi(RoleApi):
     def post(self, request, public_id):
         watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
         services.watchlist_approve(actor=request.user, watchlist=watchlist)
-        return Response(watchlist_detail(watchlist, request))
+        return Response(watchlist_detail(request, watchlist.public_id))
 
 
 class WatchlistFinaliseApi(RoleApi):
@@ -282,7 +281,7 @@ class WatchlistFinaliseApi(RoleApi):
     def post(self, request, public_id):
         watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
         services.watchlist_finalise(actor=request.user, watchlist=watchlist)
-        return Response(watchlist_detail(watchlist, request))
+        return Response(watchlist_detail(request, watchlist.public_id))
 
 
 class WatchlistEnrolPendingApi(RoleApi):

@@ -319,7 +319,7 @@ def test_cameras_changed_after_approval_are_refused(operator):
 def test_a_camera_source_changed_after_approval_is_refused(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     camera = deployment.cameras.get().camera
-    type(camera).objects.filter(pk=camera.pk).update(source_url="rtsp://10.99.0.1/other")
+    type(camera).objects.filter(pk=camera.pk).update(source_url="rtsp://other-camera.invalid/other")
     with pytest.raises(RuleViolation, match="not the ones"):
         dep.deployment_start(actor=operator, deployment=deployment)
 

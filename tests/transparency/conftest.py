@@ -39,3 +39,7 @@ def public_deployment(status=DeploymentStatus.COMPLETED, *, watchlist_entries=12
         fields["ended_at"] = starts_at + timedelta(hours=8)
     fields.update(kwargs)
     return DeploymentFactory(**fields)
+
+
+# The recognition tests' labelled test video, for the real-worker check of the counts.
+from tests.matcher.conftest import video_set  # noqa: E402, F401

@@ -1,8 +1,19 @@
-"""Demo users for every role and a small set of deployments. Safe to run again."""
+"""Demo users for every role, demo deployments, and a demo camera. Safe to run again.
 
+It lives in the matcher app because the demo watchlist is enrolled with the real
+engine from photographs in ../shared/faces (when present), and the demo camera is a
+video rendered from them: the Oxford Circus deployment then shows real alerts.
+Without those photographs the deployments are created without a watchlist.
+"""
+
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +31,11 @@ from lfr_portal.models import (
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
+from matcher.enrol import enrol_entry_ids
+
+FACES_DIR = Path(settings.BASE_DIR).parent / "shared" / "faces"
+DEMO_DIR = Path(settings.VAR_DIR) / "demo"
+DEMO_VIDEO = DEMO_DIR / "street_640x360.avi"
 
 DEMO_PASSWORD = "lfr-demo-2026"  # noqa: S105 - printed for the demo; never used in production
 
@@ -44,9 +60,35 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = self._users()
+        self.truth = self._demo_video()
         if not Deployment.objects.exists():
             self._deployments(users)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _demo_video(self):
+        """Render the demo street video once; None when the photographs are not here."""
+        import json
+
+        truth_file = DEMO_DIR / "ground_truth.json"
+        if truth_file.exists() and DEMO_VIDEO.exists():
+            return json.loads(truth_file.read_text())
+        if not FACES_DIR.is_dir():
+            self.stdout.write("No ../shared/faces here: the demo watchlist stays empty.")
+            return None
+        import sys
+
+        sys.path.insert(0, str(Path(settings.BASE_DIR) / "benchmarks"))
+        from make_test_videos import build_video_set
+
+        self.stdout.write("Rendering the demo camera video from ../shared/faces ...")
+        with tempfile.TemporaryDirectory() as scratch:
+            truth_path = build_video_set(
+                Path(scratch), faces_root=FACES_DIR, seconds=20, sizes=[(640, 360)]
+            )
+            DEMO_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(scratch) / "clip_640x360.avi", DEMO_VIDEO)
+            shutil.copy(truth_path, truth_file)
+        return json.loads(truth_file.read_text())
 
     @transaction.atomic
     def _users(self):
@@ -71,9 +113,10 @@ class Command(BaseCommand):
                 name=name, defaults={"source_url": url, "latitude": lat, "longitude": lon}
             )[0]
             for name, url, lat, lon in [
-                ("Camden High St north", "rtsp://10.20.0.11/stream1", 51.5390, -0.1426),
-                ("Camden High St south", "rtsp://10.20.0.12/stream1", 51.5372, -0.1409),
-                ("Oxford Circus van", "rtsp://10.20.1.5/stream1", 51.5152, -0.1418),
+                # .invalid: never resolves, so the demo cannot reach anyone's network.
+                ("Camden High St north", "rtsp://camden-north.invalid/stream1", 51.5390, -0.1426),
+                ("Camden High St south", "rtsp://camden-south.invalid/stream1", 51.5372, -0.1409),
+                ("Oxford Circus van", f"file://{DEMO_VIDEO}?loop=1&realtime=1", 51.5152, -0.1418),
             ]
         ]
         docs = [DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT]
@@ -114,11 +157,19 @@ class Command(BaseCommand):
             return deployment
 
         def build_watchlist(deployment, count):
-            for i in range(count):
+            """Entries with real reference photographs, enrolled here; False without them."""
+            if self.truth is None:
+                return False
+            root = Path(self.truth["faces_root"])
+            people = self.truth["watchlist"][:count]
+            ids = []
+            for i, person in enumerate(people):
+                photo = root / person["reference_images"][0]
                 entry = wl.watchlist_entry_add(
                     actor=users["watchlist"],
                     watchlist=deployment.watchlist,
-                    display_name=f"Demo person {deployment.pk}-{i}",
+                    reference_image=ContentFile(photo.read_bytes(), name=photo.name),
+                    display_name=person["identity"].split("/")[-1].replace("_", " ").title(),
                     category=[EntryCategory.WANTED, EntryCategory.SUSPECT][i % 2],
                     reason="Wanted on warrant for robbery.",
                     legal_basis="Warrant issued by Highbury Corner Magistrates' Court",
@@ -126,8 +177,12 @@ class Command(BaseCommand):
                     image_source="Custody record",
                     image_date=timezone.localdate() - timedelta(days=100 + i),
                 )
+                ids.append(entry.pk)
+            enrol_entry_ids(ids)
+            for entry in deployment.watchlist.entries.all():
                 wl.watchlist_entry_approve(actor=users["watchlist2"], entry=entry)
             wl.watchlist_approve(actor=users["ao2"], watchlist=deployment.watchlist)
+            return True
 
         # Awaiting approval tomorrow.
         pending = draft(
@@ -140,8 +195,20 @@ class Command(BaseCommand):
             8,
             cameras[:2],
         )
-        build_watchlist(pending, 6)
+        build_watchlist(pending, 3)
         dep.deployment_submit(actor=users["planner"], deployment=pending)
+
+        # A draft the planner is still writing.
+        draft(
+            "Wembley Stadium cup final",
+            "Brent",
+            "Olympic Way",
+            51.5560,
+            -0.2795,
+            now + timedelta(days=10),
+            6,
+            [],
+        )
 
         # Approved, window open now, signs up, ready for the operator to start.
         ready = draft(
@@ -154,8 +221,10 @@ class Command(BaseCommand):
             10,
             cameras[2:],
         )
-        build_watchlist(ready, 4)
+        has_watchlist = build_watchlist(ready, 5)
         ready = dep.deployment_submit(actor=users["planner"], deployment=ready)
+        if not has_watchlist:
+            return
         ready = dep.deployment_approve(actor=users["ao"], deployment=ready)
         dep.deployment_operator_assign(
             actor=users["planner"], deployment=ready, operator=users["operator"]
@@ -175,15 +244,3 @@ class Command(BaseCommand):
             distributed_at=now - timedelta(minutes=15),
         )
         wl.watchlist_finalise(actor=users["watchlist"], watchlist=ready.watchlist)
-
-        # A draft the planner is still writing.
-        draft(
-            "Wembley Stadium cup final",
-            "Brent",
-            "Olympic Way",
-            51.5560,
-            -0.2795,
-            now + timedelta(days=10),
-            6,
-            [],
-        )
