@@ -1,10 +1,12 @@
 """Small helpers shared by the services."""
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 
 from ..errors import RuleViolation
 
@@ -64,3 +66,24 @@ def validate_model(instance, exclude=None):
             field=label,
             code="invalid",
         ) from None
+
+
+@contextmanager
+def files_removed_on_failure():
+    """Yield a list; names appended to it are deleted from storage if the block fails.
+
+    Storage is not transactional: without this, an upload written before a later
+    step of the service fails would stay on disk with no row pointing at it.
+    """
+    saved = []
+    try:
+        yield saved
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+
+
+def save_upload(field_file, upload, saved):
+    field_file.save(upload.name, upload, save=False)
+    saved.append(field_file.name)

@@ -7,7 +7,13 @@ from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import Deployment, DeploymentStatus, LeafletRecord, Role, SignageRecord
 from ..permissions import has_role
 from .audit import audit_record
-from .common import jsonable, normalise_coordinates, validate_model
+from .common import (
+    files_removed_on_failure,
+    jsonable,
+    normalise_coordinates,
+    save_upload,
+    validate_model,
+)
 
 OPEN_FOR_EVIDENCE = (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED, DeploymentStatus.LIVE)
 
@@ -40,16 +46,17 @@ def signage_record(*, actor, deployment, photo=None, **fields):
     _check_when(record.placed_at, "placed_at")
     if record.removed_at and record.removed_at < record.placed_at:
         raise RuleViolation("A sign cannot be removed before it was placed.", field="removed_at")
-    if photo is not None:
-        record.photo.save(photo.name, photo, save=False)
-    record.save()
-    audit_record(
-        actor=actor,
-        action="signage.record",
-        obj=record,
-        deployment=deployment,
-        changes={k: jsonable(v) for k, v in fields.items()},
-    )
+    with files_removed_on_failure() as saved:
+        if photo is not None:
+            save_upload(record.photo, photo, saved)
+        record.save()
+        audit_record(
+            actor=actor,
+            action="signage.record",
+            obj=record,
+            deployment=deployment,
+            changes={k: jsonable(v) for k, v in fields.items()},
+        )
     return record
 
 

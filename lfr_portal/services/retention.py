@@ -172,6 +172,54 @@ def sweep_pending_files():
     return removed
 
 
+MEDIA_FOLDERS = ("alerts", "watchlist", "signage")
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def _stored_names(folder):
+    try:
+        directories, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_names(f"{folder}/{directory}")
+
+
+def sweep_orphan_files(now=None):
+    """Remove stored images that no row points at (an upload whose transaction failed
+    after the file was written). Files younger than an hour may still be committing."""
+    now = now or timezone.now()
+    referenced = set()
+    for model, field_name in (
+        (Alert, "crop"),
+        (WatchlistEntry, "reference_image"),
+        (SignageRecord, "photo"),
+    ):
+        referenced.update(
+            model.objects.exclude(**{field_name: ""}).values_list(field_name, flat=True)
+        )
+    removed = 0
+    for folder in MEDIA_FOLDERS:
+        for name in list(_stored_names(folder)):
+            if name in referenced:
+                continue
+            if default_storage.get_modified_time(name) > now - ORPHAN_GRACE:
+                continue
+            default_storage.delete(name)
+            removed += 1
+    if removed:
+        with transaction.atomic():
+            audit_record(
+                actor=None,
+                action="retention.orphan_files_removed",
+                reason="stored images that no record pointed at",
+                changes={"count": removed},
+            )
+    return removed
+
+
 def _batch(transactional):
     """Run one batch in its own transaction, then remove the files it let go of."""
     with transaction.atomic():
@@ -385,6 +433,7 @@ def retention_apply(now=None):
         _delete_signage_photos(batch, rule=signage_rule, now=now)
         done[C.SIGNAGE_PHOTOS] += len(batch)
 
+    sweep_orphan_files(now)
     removed = audit_prune(before=now - settings.LFR_AUDIT_RETENTION)
     if removed:
         with transaction.atomic():

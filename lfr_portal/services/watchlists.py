@@ -17,7 +17,7 @@ from ..models import (
 )
 from ..permissions import has_role, is_authorising_officer
 from .audit import audit_record
-from .common import jsonable, validate_model
+from .common import files_removed_on_failure, jsonable, save_upload, validate_model
 
 ENTRY_FIELDS = (
     "display_name",
@@ -95,11 +95,17 @@ def watchlist_entry_add(*, actor, watchlist, reference_image=None, **fields):
         )
     entry = WatchlistEntry(watchlist=watchlist, added_by=actor, **fields)
     _check_entry(entry)
-    if reference_image is not None:
-        entry.reference_image.save(reference_image.name, reference_image, save=False)
-    entry.save()
+    with files_removed_on_failure() as saved:
+        if reference_image is not None:
+            save_upload(entry.reference_image, reference_image, saved)
+        entry.save()
+        _audit_entry_add(actor, watchlist, entry)
     if entry.reference_image:
         _enqueue_enrolment([entry.pk])
+    return entry
+
+
+def _audit_entry_add(actor, watchlist, entry):
     audit_record(
         actor=actor,
         action="watchlist.entry_add",
@@ -113,7 +119,6 @@ def watchlist_entry_add(*, actor, watchlist, reference_image=None, **fields):
             "image_date": jsonable(entry.image_date),
         },
     )
-    return entry
 
 
 def _lock_entry(entry):
@@ -177,17 +182,26 @@ def watchlist_entry_image_set(*, actor, entry, reference_image):
     _require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
         raise InvalidTransition("Only an entry awaiting approval can have its image changed.")
-    entry.reference_image.save(reference_image.name, reference_image, save=False)
-    entry.enrolment_state = EnrolmentState.PENDING
-    entry.enrolment_message = ""
-    entry.embedding = None
-    entry.save()
-    audit_record(
-        actor=actor,
-        action="watchlist.entry_image_set",
-        obj=entry,
-        deployment=entry.watchlist.deployment,
-    )
+    previous = entry.reference_image.name
+    with files_removed_on_failure() as saved:
+        save_upload(entry.reference_image, reference_image, saved)
+        entry.enrolment_state = EnrolmentState.PENDING
+        entry.enrolment_message = ""
+        entry.embedding = None
+        entry.save()
+        audit_record(
+            actor=actor,
+            action="watchlist.entry_image_set",
+            obj=entry,
+            deployment=entry.watchlist.deployment,
+        )
+        if previous:
+            # The replaced photograph goes once this commits; nothing points at it now.
+            from ..models import PendingFileDeletion
+            from .retention import sweep_pending_files
+
+            PendingFileDeletion.objects.get_or_create(name=previous)
+            transaction.on_commit(sweep_pending_files)
     _enqueue_enrolment([entry.pk])
     return entry
 

@@ -350,3 +350,64 @@ def test_a_run_killed_after_commit_but_before_removing_files_is_finished_next_ti
     retention.retention_apply()
     assert not PendingFileDeletion.objects.exists()
     assert not any(Path(settings.MEDIA_ROOT, name).exists() for name in noted)
+
+
+def test_an_upload_whose_transaction_fails_leaves_no_file(manager, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lfr_portal.services import watchlists as wl
+    from tests.factories import DeploymentFactory
+
+    deployment = DeploymentFactory()
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(wl, "audit_record", broken_audit)
+    with pytest.raises(RuntimeError):
+        wl.watchlist_entry_add(
+            actor=manager,
+            watchlist=deployment.watchlist,
+            reference_image=SimpleUploadedFile("ref.jpg", b"jpeg bytes", "image/jpeg"),
+            display_name="X",
+            category="wanted",
+            reason="r",
+            legal_basis="b",
+            reference_number="R1",
+            image_source="custody",
+            image_date=timezone.localdate(),
+        )
+    assert media_files() == []
+
+
+def test_orphaned_images_are_swept_after_an_hour(world):
+    from django.core.files.storage import default_storage
+
+    default_storage.save("watchlist/2026/01/orphan.jpg", ContentFile(b"left behind"))
+    referenced = set(media_files()) - {"watchlist/2026/01/orphan.jpg"}
+    assert retention.sweep_orphan_files() == 0  # too young: it may still be committing
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert retention.sweep_orphan_files() == 1
+    assert set(media_files()) == referenced
+
+
+def test_replacing_a_reference_image_removes_the_old_file(manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lfr_portal.services import watchlists as wl
+    from tests.factories import EntryFactory
+
+    entry = EntryFactory(added_by=manager)
+    with_file(entry.reference_image, "old.jpg", b"old photo")
+    old = entry.reference_image.name
+    with pytest.MonkeyPatch.context() as patch:
+        # on_commit callbacks do not run inside the test's transaction: run them now.
+        patch.setattr(wl.transaction, "on_commit", lambda func, **kw: func())
+        wl.watchlist_entry_image_set(
+            actor=manager,
+            entry=entry,
+            reference_image=SimpleUploadedFile("new.jpg", b"new photo", "image/jpeg"),
+        )
+    assert old not in media_files()
+    entry.refresh_from_db()
+    assert entry.reference_image.name in media_files()

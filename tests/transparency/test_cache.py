@@ -65,9 +65,7 @@ def test_the_page_shows_the_database_exactly_once_the_cache_period_has_passed(cl
 
     # The day goes on: more faces, alerts, signs and leaflets.
     Deployment.objects.filter(pk=deployment.pk).update(faces_processed=250_000)
-    AlertFactory(
-        deployment=deployment, adjudication=Adjudication.CONFIRMED, outcome=Outcome.ARREST
-    )
+    AlertFactory(deployment=deployment, adjudication=Adjudication.CONFIRMED, outcome=Outcome.ARREST)
     AlertFactory.create_batch(2, deployment=deployment, adjudication=Adjudication.FALSE_ALERT)
     SignageFactory(deployment=deployment)
     LeafletFactory(deployment=deployment, quantity=120)
