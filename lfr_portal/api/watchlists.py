@@ -6,6 +6,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from ..models import EnrolmentState, EntryCategory, EntryStatus, WatchlistEntry, WatchlistStatus
+from ..selectors.recognition import enrolment_progress
 from ..selectors.watchlists import entries_visible_to, watchlists_visible_to
 from ..services import watchlists as services
 from .common import (
@@ -40,6 +41,14 @@ def _bounded_image(image):
     return image
 
 
+class EnrolmentProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Enrolled plus rejected.")
+    pending = serializers.IntegerField()
+    enrolled = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+
+
 class WatchlistDetailApi(RoleApi):
     allowed_roles = READERS
 
@@ -54,6 +63,9 @@ class WatchlistDetailApi(RoleApi):
         finalised_by = serializers.CharField(source="finalised_by.username", allow_null=True)
         finalised_at = serializers.DateTimeField(allow_null=True)
         destroyed_at = serializers.DateTimeField(allow_null=True)
+        enrolment = EnrolmentProgressSerializer(
+            help_text="How many entries' reference images have been checked and enrolled."
+        )
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer, **error_responses(*READ_ERRORS)})
     def get(self, request, public_id):
@@ -64,6 +76,7 @@ def watchlist_detail(request, public_id):
     watchlist = (
         watchlists_visible_to(request.user).select_related("finalised_by").get(public_id=public_id)
     )
+    watchlist.enrolment = enrolment_progress(watchlist)
     return WatchlistDetailApi.OutputSerializer(watchlist, context={"request": request}).data
 
 
