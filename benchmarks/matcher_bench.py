@@ -55,7 +55,7 @@ STAGES = ("decode", "detect", "track", "embed", "match", "alert")
 
 def clock() -> np.ndarray:
     """(wall seconds, CPU seconds of this process). Other processes on a shared
-    machine stretch the first but not the second, so both are reported."""
+    machine stretch the first far more than the second, so both are reported."""
     return np.array([time.perf_counter(), time.process_time()])
 
 
@@ -281,7 +281,7 @@ def enrol_watchlist(engine, truth: dict) -> tuple[np.ndarray, list[str], list[st
 
 
 def random_unit_rows(rows: int, dim: int, seed: int, chunk: int = 100_000) -> np.ndarray:
-    # Filled a chunk at a time so the float64 temporaries stay small next to 512 MB.
+    # Filled a chunk at a time, so the temporaries stay small beside the 512 MB matrix.
     rng = np.random.default_rng(seed)
     matrix = np.empty((rows, dim), dtype=np.float32)
     for start in range(0, rows, chunk):

@@ -14,4 +14,6 @@ def portal(request):
         "user_roles": roles,
         "can_read_audit": audit_reader,
         "eu_mode": settings.LFR_EU_AI_ACT_MODE,
+        "map_tile_url": settings.LFR_MAP_TILE_URL,
+        "map_tile_attribution": settings.LFR_MAP_TILE_ATTRIBUTION,
     }

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import audit, pages, retention
+from .views import audit, deployments, field, media, operator, pages, retention, watchlists
+
+D = "deployments/<uuid:public_id>/"
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -10,20 +12,47 @@ urlpatterns = [
     path("healthz/", pages.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Deployments
+    path("schedule/", deployments.schedule, name="schedule"),
+    path("deployments/new/", deployments.deployment_create, name="deployment-create"),
+    path(D, deployments.deployment_detail, name="deployment-detail"),
+    path(D + "edit/", deployments.deployment_edit, name="deployment-edit"),
+    path(D + "documents/", deployments.deployment_document, name="deployment-document"),
+    path(D + "cameras/", deployments.deployment_camera_add, name="deployment-camera-add"),
+    path(
+        D + "cameras/<uuid:camera_id>/remove/",
+        deployments.deployment_camera_remove,
+        name="deployment-camera-remove",
+    ),
+    path(
+        D + "operators/", deployments.deployment_operator_assign, name="deployment-operator-assign"
+    ),
+    path(D + "submit/", deployments.deployment_submit, name="deployment-submit"),
+    path(D + "review/", deployments.deployment_review, name="deployment-review"),
+    path(D + "start/", deployments.deployment_start, name="deployment-start"),
+    path(D + "stop/", deployments.deployment_stop, name="deployment-stop"),
+    path(D + "cancel/", deployments.deployment_cancel, name="deployment-cancel"),
+    # Watchlists
+    path(D + "watchlist/", watchlists.watchlist, name="watchlist"),
+    path(D + "watchlist/progress.json", watchlists.watchlist_progress, name="watchlist-progress"),
+    path(D + "watchlist/authorise/", watchlists.watchlist_authorise, name="watchlist-authorise"),
+    path(D + "watchlist/finalise/", watchlists.watchlist_finalise, name="watchlist-finalise"),
+    path("entries/<uuid:entry_id>/approve/", watchlists.entry_approve, name="entry-approve"),
+    path("entries/<uuid:entry_id>/reject/", watchlists.entry_reject, name="entry-reject"),
+    # Field evidence, the operator's view, images
+    path(D + "evidence/", field.field_evidence, name="field-evidence"),
+    path(D + "operate/", operator.operate, name="deployment-operate"),
+    path(D + "operate/feed.json", operator.operate_feed, name="deployment-operate-feed"),
+    path("alerts/<uuid:alert_id>/adjudicate/", operator.adjudicate, name="alert-adjudicate"),
+    path("images/alerts/<uuid:public_id>.jpg", media.alert_crop, name="alert-crop"),
+    path("images/entries/<uuid:public_id>.jpg", media.entry_image, name="entry-image"),
+    # Compliance
     path("audit/", audit.audit_list, name="audit-list"),
     re_path(r"^audit/export\.(?P<fmt>json|csv)$", audit.audit_export, name="audit-export"),
     path("audit/public-key.pem", audit.audit_public_key, name="audit-public-key"),
-    path(
-        "deployments/<uuid:public_id>/report.pdf",
-        audit.deployment_report,
-        name="deployment-report",
-    ),
+    path(D + "report.pdf", audit.deployment_report, name="deployment-report"),
     path("retention/", retention.retention_rules, name="retention-rules"),
-    path(
-        "deployments/<uuid:public_id>/retention/",
-        retention.deployment_retention,
-        name="deployment-retention",
-    ),
+    path(D + "retention/", retention.deployment_retention, name="deployment-retention"),
     path("transparency/", include("lfr_portal.transparency_urls")),
     path("api/", include("lfr_portal.api.urls")),
     path("admin/", admin.site.urls),

@@ -19,10 +19,18 @@ def dashboard_for(user):
             created_by=user
         )
     sections["live"] = deployments.filter(status="live")
+    if has_role(user, Role.OPERATOR):
+        sections["ready"] = deployments.filter(status="approved")
+    if has_role(user, Role.FIELD_OFFICER):
+        sections["evidence_needed"] = deployments.filter(
+            status__in=["submitted", "approved", "live"]
+        ).order_by("starts_at")[:20]
     if has_role(user, Role.OPERATOR, Role.AUTHORISING_OFFICER):
-        sections["alerts_pending"] = alerts_visible_to(user).filter(
-            adjudication=Adjudication.PENDING
-        )[:20]
+        sections["alerts_pending"] = (
+            alerts_visible_to(user)
+            .filter(adjudication=Adjudication.PENDING)
+            .order_by("captured_at")[:20]
+        )
     if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
         sections["entries_awaiting_second"] = (
             entries_visible_to(user).filter(status=EntryStatus.PENDING).exclude(added_by=user)[:20]

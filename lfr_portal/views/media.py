@@ -1,0 +1,50 @@
+"""Images served only through permission checks: a guessed URL gives nothing."""
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+
+from ..models import Role
+from ..permissions import can_operate, has_role, is_authorising_officer
+from ..selectors.alerts import alerts_visible_to
+from ..selectors.watchlists import entries_visible_to
+from .common import login_required_view, visible_or_404
+
+
+def _image(field_file):
+    if not field_file or not field_file.name or not default_storage.exists(field_file.name):
+        raise Http404("Not found")
+    response = FileResponse(default_storage.open(field_file.name, "rb"), content_type="image/jpeg")
+    # Biometric images stay out of shared caches and the browser's disk cache.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required_view
+def alert_crop(request, public_id):
+    if has_role(request.user, Role.COMPLIANCE_OFFICER) and not is_authorising_officer(request.user):
+        raise Http404("Not found")
+    alert = visible_or_404(alerts_visible_to(request.user), public_id=public_id)
+    if not (can_operate(request.user, alert.deployment) or is_authorising_officer(request.user)):
+        raise Http404("Not found")
+    return _image(alert.crop)
+
+
+@login_required_view
+def entry_image(request, public_id):
+    user = request.user
+    entry = None
+    if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
+        entry = visible_or_404(entries_visible_to(user), public_id=public_id)
+    elif has_role(user, Role.OPERATOR):
+        # Operators see a reference image only beside an alert of their deployment.
+        alert = (
+            alerts_visible_to(user)
+            .filter(entry__public_id=public_id)
+            .select_related("entry")
+            .first()
+        )
+        entry = alert.entry if alert else None
+    if entry is None:
+        raise Http404("Not found")
+    return _image(entry.reference_image)
