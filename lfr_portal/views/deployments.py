@@ -332,6 +332,8 @@ def deployment_review(request, public_id):
                 success="Rejected; the planner has your reasons.",
             ):
                 return redirect(_detail_url(deployment))
+    approve_form.fields["reason"].label = "Note with your approval (optional)"
+    reject_form.fields["reason"].label = "Reasons for rejecting"
     problems = services.approval_problems(deployment)
     context = _detail_context(
         request,

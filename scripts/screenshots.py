@@ -1,0 +1,61 @@
+"""Screenshots for the README from a running demo (scripts/run), faces blurred.
+
+    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+
+The demo's watchlist photographs come from ../shared/faces, which must not be copied
+into the repository, so every image on the page is blurred before the shot.
+"""
+
+import sqlite3
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+PASSWORD = "lfr-demo-2026"  # noqa: S105 - the demo users' published password
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def public_ids():
+    with sqlite3.connect(ROOT / "var" / "lfr_portal.sqlite3") as db:
+        rows = db.execute("SELECT title, public_id FROM lfr_portal_deployment")
+        ids = {}
+        for title, raw in rows:
+            raw = raw.replace("-", "")
+            ids[title.split()[0]] = f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+        return ids
+
+
+def main():
+    ids = public_ids()
+    shots = [
+        ("ao", f"/deployments/{ids['Camden']}/review/", "review.png"),
+        ("operator", f"/deployments/{ids['Oxford']}/operate/", "operator.png"),
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for user, path, name in shots:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            # Only the demo server: map tiles from the internet are not fetched.
+            context.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(BASE) else r.abort()
+            )
+            page = context.new_page()
+            page.goto(f"{BASE}/accounts/login/")
+            page.fill("#id_username", user)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(BASE + path)
+            page.wait_for_timeout(2500)
+            page.add_style_tag(content="img { filter: blur(9px); }")
+            out = ROOT / "docs" / "screenshots" / name
+            page.screenshot(path=str(out), full_page=True)
+            print(f"wrote {out}")
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
