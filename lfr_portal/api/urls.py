@@ -6,103 +6,103 @@ from . import alerts, cameras, deployments, field, watchlists
 from .common import NotFoundApi
 
 deployment_patterns = [
-    path("", deployments.DeploymentListApi.as_view(), name="deployment-list"),
-    path("create/", deployments.DeploymentCreateApi.as_view(), name="deployment-create"),
-    path("<uuid:public_id>/", deployments.DeploymentDetailApi.as_view(), name="deployment-detail"),
+    path("", deployments.DeploymentListApi.as_view(), name="api-deployment-list"),
+    path("create/", deployments.DeploymentCreateApi.as_view(), name="api-deployment-create"),
+    path("<uuid:public_id>/", deployments.DeploymentDetailApi.as_view(), name="api-deployment-detail"),
     path(
         "<uuid:public_id>/update/",
         deployments.DeploymentUpdateApi.as_view(),
-        name="deployment-update",
+        name="api-deployment-update",
     ),
     path(
         "<uuid:public_id>/submit/",
         deployments.DeploymentSubmitApi.as_view(),
-        name="deployment-submit",
+        name="api-deployment-submit",
     ),
     path(
         "<uuid:public_id>/approve/",
         deployments.DeploymentApproveApi.as_view(),
-        name="deployment-approve",
+        name="api-deployment-approve",
     ),
     path(
         "<uuid:public_id>/reject/",
         deployments.DeploymentRejectApi.as_view(),
-        name="deployment-reject",
+        name="api-deployment-reject",
     ),
     path(
-        "<uuid:public_id>/start/", deployments.DeploymentStartApi.as_view(), name="deployment-start"
+        "<uuid:public_id>/start/", deployments.DeploymentStartApi.as_view(), name="api-deployment-start"
     ),
-    path("<uuid:public_id>/stop/", deployments.DeploymentStopApi.as_view(), name="deployment-stop"),
+    path("<uuid:public_id>/stop/", deployments.DeploymentStopApi.as_view(), name="api-deployment-stop"),
     path(
         "<uuid:public_id>/cancel/",
         deployments.DeploymentCancelApi.as_view(),
-        name="deployment-cancel",
+        name="api-deployment-cancel",
     ),
     path(
         "<uuid:public_id>/documents/set/",
         deployments.DeploymentDocumentSetApi.as_view(),
-        name="deployment-document-set",
+        name="api-deployment-document-set",
     ),
     path(
         "<uuid:public_id>/cameras/add/",
         deployments.DeploymentCameraAddApi.as_view(),
-        name="deployment-camera-add",
+        name="api-deployment-camera-add",
     ),
     path(
         "<uuid:public_id>/cameras/<uuid:camera_id>/remove/",
         deployments.DeploymentCameraRemoveApi.as_view(),
-        name="deployment-camera-remove",
+        name="api-deployment-camera-remove",
     ),
     path(
         "<uuid:public_id>/operators/assign/",
         deployments.DeploymentOperatorAssignApi.as_view(),
-        name="deployment-operator-assign",
+        name="api-deployment-operator-assign",
     ),
-    path("<uuid:public_id>/signage/", field.SignageListApi.as_view(), name="signage-list"),
+    path("<uuid:public_id>/signage/", field.SignageListApi.as_view(), name="api-signage-list"),
     path(
         "<uuid:public_id>/signage/record/",
         field.SignageRecordApi.as_view(),
-        name="signage-record",
+        name="api-signage-record",
     ),
-    path("<uuid:public_id>/leaflets/", field.LeafletListApi.as_view(), name="leaflet-list"),
+    path("<uuid:public_id>/leaflets/", field.LeafletListApi.as_view(), name="api-leaflet-list"),
     path(
         "<uuid:public_id>/leaflets/record/",
         field.LeafletRecordApi.as_view(),
-        name="leaflet-record",
+        name="api-leaflet-record",
     ),
 ]
 
 watchlist_patterns = [
-    path("<uuid:public_id>/", watchlists.WatchlistDetailApi.as_view(), name="watchlist-detail"),
+    path("<uuid:public_id>/", watchlists.WatchlistDetailApi.as_view(), name="api-watchlist-detail"),
     path(
         "<uuid:public_id>/entries/",
         watchlists.WatchlistEntryListApi.as_view(),
-        name="watchlist-entry-list",
+        name="api-watchlist-entry-list",
     ),
     path(
         "<uuid:public_id>/entries/add/",
         watchlists.WatchlistEntryAddApi.as_view(),
-        name="watchlist-entry-add",
+        name="api-watchlist-entry-add",
     ),
     path(
         "<uuid:public_id>/approve/",
         watchlists.WatchlistApproveApi.as_view(),
-        name="watchlist-approve",
+        name="api-watchlist-approve",
     ),
     path(
         "<uuid:public_id>/finalise/",
         watchlists.WatchlistFinaliseApi.as_view(),
-        name="watchlist-finalise",
+        name="api-watchlist-finalise",
     ),
     path(
         "<uuid:public_id>/enrol/",
         watchlists.WatchlistEnrolPendingApi.as_view(),
-        name="watchlist-enrol-pending",
+        name="api-watchlist-enrol-pending",
     ),
     path(
         "<uuid:public_id>/copy-entries/",
         watchlists.WatchlistCopyEntriesApi.as_view(),
-        name="watchlist-copy-entries",
+        name="api-watchlist-copy-entries",
     ),
 ]
 
@@ -110,38 +110,38 @@ entry_patterns = [
     path(
         "<uuid:public_id>/image/",
         watchlists.WatchlistEntryImageSetApi.as_view(),
-        name="watchlist-entry-image-set",
+        name="api-watchlist-entry-image-set",
     ),
     path(
         "<uuid:public_id>/approve/",
         watchlists.WatchlistEntryApproveApi.as_view(),
-        name="watchlist-entry-approve",
+        name="api-watchlist-entry-approve",
     ),
     path(
         "<uuid:public_id>/reject/",
         watchlists.WatchlistEntryRejectApi.as_view(),
-        name="watchlist-entry-reject",
+        name="api-watchlist-entry-reject",
     ),
     path(
         "<uuid:public_id>/remove/",
         watchlists.WatchlistEntryRemoveApi.as_view(),
-        name="watchlist-entry-remove",
+        name="api-watchlist-entry-remove",
     ),
 ]
 
 alert_patterns = [
-    path("", alerts.AlertListApi.as_view(), name="alert-list"),
-    path("<uuid:public_id>/", alerts.AlertDetailApi.as_view(), name="alert-detail"),
+    path("", alerts.AlertListApi.as_view(), name="api-alert-list"),
+    path("<uuid:public_id>/", alerts.AlertDetailApi.as_view(), name="api-alert-detail"),
     path(
         "<uuid:public_id>/adjudicate/",
         alerts.AlertAdjudicateApi.as_view(),
-        name="alert-adjudicate",
+        name="api-alert-adjudicate",
     ),
 ]
 
 camera_patterns = [
-    path("", cameras.CameraListApi.as_view(), name="camera-list"),
-    path("create/", cameras.CameraCreateApi.as_view(), name="camera-create"),
+    path("", cameras.CameraListApi.as_view(), name="api-camera-list"),
+    path("create/", cameras.CameraCreateApi.as_view(), name="api-camera-create"),
 ]
 
 urlpatterns = [
@@ -150,7 +150,7 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("deployments/", include(deployment_patterns)),
     path(
-        "signage/<uuid:public_id>/remove/", field.SignageRemoveApi.as_view(), name="signage-remove"
+        "signage/<uuid:public_id>/remove/", field.SignageRemoveApi.as_view(), name="api-signage-remove"
     ),
     path("watchlists/", include(watchlist_patterns)),
     path("watchlist-entries/", include(entry_patterns)),

@@ -22,7 +22,7 @@ from ..forms import (
     ScheduleFilterForm,
 )
 from ..models import Camera, DeploymentStatus, Role
-from ..permissions import has_role
+from ..permissions import has_role, is_authorising_officer
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..services import deployments as services
@@ -303,6 +303,8 @@ def deployment_submit(request, public_id):
 def deployment_review(request, public_id):
     """The authorising officer's whole case on one screen, and the decision."""
     deployment = _deployment(request, public_id)
+    if not is_authorising_officer(request.user):
+        raise Http404("Not found")
     approve_form = OptionalReasonForm(prefix="approve")
     reject_form = ReasonForm(prefix="reject")
     if request.method == "POST":
@@ -379,6 +381,8 @@ def deployment_start(request, public_id):
 def deployment_stop(request, public_id):
     """The kill switch: one confirmation, then recognition stops at once."""
     deployment = _deployment(request, public_id)
+    if not actions_for(request.user, deployment)["stop"]:
+        raise Http404("Not found")
     form = OptionalReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = attempt(
@@ -397,6 +401,8 @@ def deployment_stop(request, public_id):
 @login_required_view
 def deployment_cancel(request, public_id):
     deployment = _deployment(request, public_id)
+    if not actions_for(request.user, deployment)["cancel"]:
+        raise Http404("Not found")
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = attempt(
