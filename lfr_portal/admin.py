@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
@@ -14,7 +15,6 @@ class DeploymentAdmin(GuardedModelAdmin):
 
 for model in (
     models.DeploymentDocument,
-    models.Camera,
     models.DeploymentCamera,
     models.Watchlist,
     models.WatchlistEntry,
@@ -26,6 +26,18 @@ for model in (
     models.WorkerHeartbeat,
 ):
     admin.site.register(model)
+
+
+@admin.register(models.Camera)
+class CameraAdmin(admin.ModelAdmin):
+    """Never shows a source URL in full, and registers none: camera_create checks them."""
+
+    list_display = ("name", "source_url_masked", "latitude", "longitude")
+    exclude = ("source_url",)
+    readonly_fields = ("public_id", "source_url_masked")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(models.AuditEvent)
@@ -56,6 +68,44 @@ class AuditEventAdmin(admin.ModelAdmin):
 
         with transaction.atomic():
             audit_record(actor=request.user, action="audit.read", changes=changes)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Failed log-ins, read-only. Unlocking goes through the audited service, never a delete."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
+    search_fields = ("username", "ip_address")
+    readonly_fields = ("username", "ip_address", "failures_since_start", "attempt_time")
+    exclude = ("get_data", "post_data")
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock the selected accounts", permissions=["unlock"])
+    def unlock(self, request, queryset):
+        from .errors import GovernanceError
+        from .services.accounts import account_unlock
+
+        for username in sorted(set(queryset.values_list("username", flat=True)) - {None}):
+            try:
+                account_unlock(
+                    actor=request.user, username=username, reason="unlocked from the admin site"
+                )
+            except GovernanceError as exc:
+                self.message_user(request, exc.message, level="warning")
+            else:
+                self.message_user(request, f"Unlocked {username}.")
+
+    def has_unlock_permission(self, request):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -7,4 +7,7 @@ class LfrPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            axes_handler,  # noqa: F401  (records lockouts on the audit trail)
+            checks,  # noqa: F401  (registers the system checks)
+        )

@@ -64,6 +64,10 @@ app.conf.update(
             "task": "lfr_portal.enforce_windows",
             "schedule": 15.0,
         },
+        "flag-overdue-alerts": {
+            "task": "lfr_portal.flag_overdue_alerts",
+            "schedule": 60.0,
+        },
     },
 )
 app.autodiscover_tasks()

@@ -41,6 +41,18 @@ class DeploymentForm(forms.Form):
     expected_faces = forms.IntegerField(
         min_value=0, label="Faces expected to pass the cameras (estimate)"
     )
+    calibration_override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason to proceed although the engine's calibration is missing or old",
+    )
+    false_alert_ceiling = forms.DecimalField(
+        required=False,
+        max_digits=9,
+        decimal_places=8,
+        min_value=0,
+        label="False-alert ceiling per face (optional, only stricter than the force's)",
+    )
     critical_threat_exempt = forms.BooleanField(
         required=False, label="Do not announce in advance (critical threat)"
     )

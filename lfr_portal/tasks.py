@@ -16,11 +16,12 @@ def worker_heartbeat(queue="default"):
 
 @shared_task(name="lfr_portal.enforce_windows", soft_time_limit=50, time_limit=60)
 def enforce_windows():
-    """Complete every live deployment whose authorised window has ended."""
+    """Complete every live (or suspended) deployment whose authorised window has ended."""
     from django.utils import timezone
 
     ended = Deployment.objects.filter(
-        status=DeploymentStatus.LIVE, ends_at__lte=timezone.now()
+        status__in=[DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED],
+        ends_at__lte=timezone.now(),
     ).values_list("id", flat=True)
     for deployment_id in ended:
         deployment_complete_if_window_ended(deployment_id=deployment_id)
@@ -51,3 +52,11 @@ def apply_retention():
     from .services.retention import retention_apply
 
     retention_apply()
+
+
+@shared_task(name="lfr_portal.flag_overdue_alerts", soft_time_limit=50, time_limit=60)
+def flag_overdue_alerts():
+    """Flag, once each and on the audit trail, alerts left unadjudicated past the due time."""
+    from .services.accuracy import alerts_flag_overdue
+
+    return alerts_flag_overdue()

@@ -1,8 +1,19 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import audit, deployments, field, media, operator, pages, retention, watchlists
+from .views import (
+    accounts,
+    audit,
+    deployments,
+    field,
+    media,
+    operator,
+    pages,
+    retention,
+    watchlists,
+)
 
 D = "deployments/<uuid:public_id>/"
 
@@ -10,8 +21,10 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("dashboard/", pages.dashboard, name="dashboard"),
     path("healthz/", pages.health, name="health"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/enrol/", accounts.otp_enrol, name="otp-enrol"),
+    path("accounts/otp/verify/", accounts.otp_verify, name="otp-verify"),
     # Deployments
     path("schedule/", deployments.schedule, name="schedule"),
     path("deployments/new/", deployments.deployment_create, name="deployment-create"),
@@ -31,6 +44,7 @@ urlpatterns = [
     path(D + "review/", deployments.deployment_review, name="deployment-review"),
     path(D + "start/", deployments.deployment_start, name="deployment-start"),
     path(D + "stop/", deployments.deployment_stop, name="deployment-stop"),
+    path(D + "resume/", deployments.deployment_resume, name="deployment-resume"),
     path(D + "cancel/", deployments.deployment_cancel, name="deployment-cancel"),
     # Watchlists
     path(D + "watchlist/", watchlists.watchlist, name="watchlist"),
@@ -57,3 +71,6 @@ urlpatterns = [
     path("api/", include("lfr_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.LFR_OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

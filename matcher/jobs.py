@@ -80,6 +80,13 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
     except svc.JobSuperseded:
         _close_session(booking_id)
         return JobOutcome.BUSY
+    except SourceError as exc:
+        # A reconnect the camera source rules refuse (the name now resolves elsewhere).
+        _close_session(booking_id)
+        svc.camera_state_set(booking_id=booking_id, state=CameraState.FAILED, detail=str(exc))
+        svc.camera_job_release(booking_id=booking_id, token=token)
+        log.warning("camera job %s failed: %s", booking_id, exc)
+        return JobOutcome.FAILED
 
 
 def _run(context, session, token, time_budget):

@@ -15,6 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import cv2
 import numpy as np
 
+from lfr_portal.camera_sources import HostUnresolved, check_source_url, mask_url
+from lfr_portal.camera_sources import SourceRefused as RuleRefused
+
 STREAM_SCHEMES = {"rtsp", "rtsps", "http", "https"}
 FILE_SCHEMES = {"file", ""}
 
@@ -25,6 +28,11 @@ class SourceError(Exception):
 
 class SourceLost(Exception):
     """A live source stopped giving frames; reconnecting may bring it back."""
+
+
+class SourceRefused(SourceError):
+    """The camera source rules forbid the source (a host outside the camera networks, a
+    file outside the camera folders): the job fails and says which rule."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,23 @@ def parse_source(url: str) -> SourceSpec:
 
 
 def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    # These messages reach logs, the camera's state and the audit trail: no credential.
+    return mask_url(url, keep_username=False)
+
+
+def _checked(spec: SourceSpec):
+    """The source as the rules allow it to be opened, checked now, just before connecting.
+
+    Names are resolved here and every address checked; the stream is then opened by the
+    checked address, so a name that answers differently a moment later leads nowhere.
+    """
+    try:
+        return check_source_url(spec.url, resolve=True)
+    except HostUnresolved as exc:
+        # Nothing was connected; the job retries, and the gap is recorded.
+        raise SourceLost(exc.message) from None
+    except RuleRefused as exc:
+        raise SourceRefused(f"Refused by the camera source rules: {exc.message}") from None
 
 
 class FrameSource:
@@ -86,8 +107,9 @@ class FrameSource:
 
     def open(self) -> None:
         self.close()
+        checked = _checked(self.spec)
         if self.is_file:
-            path = Path(self.spec.location)
+            path = Path(checked.path)
             if not path.is_file():
                 raise SourceError(f"The video file '{path}' does not exist or is not a file.")
             capture = cv2.VideoCapture(str(path))
@@ -106,7 +128,7 @@ class FrameSource:
                 cv2.CAP_PROP_READ_TIMEOUT_MSEC,
                 self._open_timeout_ms,
             ]
-            capture = cv2.VideoCapture(self.spec.location, cv2.CAP_FFMPEG, params)
+            capture = cv2.VideoCapture(checked.connect_url, cv2.CAP_FFMPEG, params)
             if not capture.isOpened():
                 capture.release()
                 raise SourceLost(f"Cannot connect to {_redact(self.spec.url)}.")

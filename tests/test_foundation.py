@@ -67,6 +67,8 @@ def _run(args, **env):
 
 
 LOCAL = {"DJANGO_SETTINGS_MODULE": "lfr_portal.settings.local"}
+# A fixed, valid Fernet key for the production-settings checks (never a real one).
+FIELD_KEY = "Zml4ZWQtdGVzdC1rZXktbm90LWEtc2VjcmV0LTAwMDA="  # b"fixed-test-key-not-a-secret-0000"
 
 
 @pytest.mark.parametrize(
@@ -128,6 +130,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         DJANGO_ALLOWED_HOSTS="lfr.example.police.uk",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         LFR_AUDIT_SIGNING_KEY_FILE=str(key_file),
+        LFR_FIELD_ENCRYPTION_KEY=FIELD_KEY,
+        LFR_CAMERA_NETWORKS="10.20.0.0/16",
         LFR_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -147,6 +151,7 @@ def test_check_deploy_fails_without_the_audit_signing_key(tmp_path):
         DJANGO_ALLOWED_HOSTS="lfr.example.police.uk",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         LFR_AUDIT_SIGNING_KEY_FILE=str(tmp_path / "missing.pem"),
+        LFR_FIELD_ENCRYPTION_KEY=FIELD_KEY,
         LFR_VAR_DIR=str(tmp_path),
     )
     assert result.returncode != 0

@@ -1,4 +1,5 @@
-"""The force's camera register. Stream URLs are never shown: they often carry credentials."""
+"""The force's camera register. Stream URLs often carry credentials: they are shown only
+with the password masked."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -28,6 +29,9 @@ class CameraOutputSerializer(ApiSerializer):
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
     description = serializers.CharField()
+    source_url_masked = serializers.CharField(
+        help_text="Where the recognition job reads frames from, with any password as ***."
+    )
 
     class Meta:
         ref_name = "Camera"

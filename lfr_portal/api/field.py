@@ -1,5 +1,6 @@
 """Field evidence: signage and leaflets, recorded by field officers on the ground."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -23,7 +24,6 @@ from .common import (
 )
 
 TAGS = ["field evidence"]
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _latitude(**kwargs):
@@ -104,9 +104,11 @@ class SignageRecordApi(RoleApi):
         photo = serializers.ImageField(required=False)
 
         def validate_photo(self, photo):
-            if photo.size > PHOTO_MAX_BYTES:
+            # Refused before Pillow reads it; the service checks the content.
+            limit = settings.LFR_UPLOAD_MAX_BYTES
+            if photo.size > limit:
                 raise serializers.ValidationError(
-                    f"The photo is larger than {PHOTO_MAX_BYTES // (1024 * 1024)} MB."
+                    f"The photo is larger than {limit // (1024 * 1024)} MB."
                 )
             return photo
 

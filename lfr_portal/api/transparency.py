@@ -32,6 +32,7 @@ TAGS = ["open data"]
 class PublicStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     LIVE = "live", "Live now"
+    SUSPENDED = "suspended", "Suspended: too many false alerts"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Stopped early (cancelled)"
 
@@ -104,6 +105,18 @@ class PublicDeploymentSerializer(ApiSerializer):
     alerts = serializers.IntegerField()
     confirmed_matches = serializers.IntegerField()
     false_alerts = serializers.IntegerField()
+    unresolved = serializers.IntegerField(help_text="Alerts the officer could not resolve.")
+    awaiting_adjudication = serializers.IntegerField(
+        help_text="Alerts no officer has adjudicated yet."
+    )
+    false_alerts_per_face_processed = serializers.FloatField(
+        source="false_alerts_per_face",
+        allow_null=True,
+        help_text="False alerts divided by faces processed.",
+    )
+    false_alerts_per_alert = serializers.FloatField(
+        allow_null=True, help_text="False alerts divided by alerts."
+    )
     arrests = serializers.IntegerField()
     signs_recorded = serializers.IntegerField()
     leaflets_distributed = serializers.IntegerField()
@@ -302,6 +315,8 @@ class PublicTotalsApi(PublicApi):
         alerts = serializers.IntegerField()
         confirmed_matches = serializers.IntegerField()
         false_alerts = serializers.IntegerField()
+        unresolved = serializers.IntegerField()
+        awaiting_adjudication = serializers.IntegerField()
         arrests = serializers.IntegerField()
         false_alerts_per_face_processed = serializers.FloatField(
             allow_null=True,
@@ -331,6 +346,8 @@ class PublicTotalsApi(PublicApi):
             "alerts": totals.alerts,
             "confirmed_matches": totals.confirmed_matches,
             "false_alerts": totals.false_alerts,
+            "unresolved": totals.unresolved,
+            "awaiting_adjudication": totals.awaiting_adjudication,
             "arrests": totals.arrests,
             "false_alerts_per_face_processed": totals.false_alerts_per_face,
             "false_alerts_per_alert": totals.false_alerts_per_alert,

@@ -1,14 +1,24 @@
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from . import alerts, cameras, deployments, field, watchlists
+from . import accuracy, alerts, cameras, deployments, field, watchlists
 from .common import NotFoundApi
+
+# Swagger UI comes from its CDN; its start-up script is served from here (the split view),
+# so only this page lets the CDN in, and no page runs inline script.
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+api_docs = csp_update(
+    {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN, "data:"]}
+)(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
 deployment_patterns = [
     path("", deployments.DeploymentListApi.as_view(), name="api-deployment-list"),
     path("create/", deployments.DeploymentCreateApi.as_view(), name="api-deployment-create"),
-    path("<uuid:public_id>/", deployments.DeploymentDetailApi.as_view(), name="api-deployment-detail"),
+    path(
+        "<uuid:public_id>/", deployments.DeploymentDetailApi.as_view(), name="api-deployment-detail"
+    ),
     path(
         "<uuid:public_id>/update/",
         deployments.DeploymentUpdateApi.as_view(),
@@ -30,9 +40,15 @@ deployment_patterns = [
         name="api-deployment-reject",
     ),
     path(
-        "<uuid:public_id>/start/", deployments.DeploymentStartApi.as_view(), name="api-deployment-start"
+        "<uuid:public_id>/start/",
+        deployments.DeploymentStartApi.as_view(),
+        name="api-deployment-start",
     ),
-    path("<uuid:public_id>/stop/", deployments.DeploymentStopApi.as_view(), name="api-deployment-stop"),
+    path(
+        "<uuid:public_id>/stop/",
+        deployments.DeploymentStopApi.as_view(),
+        name="api-deployment-stop",
+    ),
     path(
         "<uuid:public_id>/cancel/",
         deployments.DeploymentCancelApi.as_view(),
@@ -57,6 +73,16 @@ deployment_patterns = [
         "<uuid:public_id>/operators/assign/",
         deployments.DeploymentOperatorAssignApi.as_view(),
         name="api-deployment-operator-assign",
+    ),
+    path(
+        "<uuid:public_id>/expected-false-alerts/",
+        accuracy.DeploymentExpectedFalseAlertsApi.as_view(),
+        name="api-deployment-expected-false-alerts",
+    ),
+    path(
+        "<uuid:public_id>/accuracy/",
+        accuracy.DeploymentAccuracyApi.as_view(),
+        name="api-deployment-accuracy",
     ),
     path("<uuid:public_id>/signage/", field.SignageListApi.as_view(), name="api-signage-list"),
     path(
@@ -146,16 +172,19 @@ camera_patterns = [
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/ui/", api_docs, name="api-docs"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("deployments/", include(deployment_patterns)),
     path(
-        "signage/<uuid:public_id>/remove/", field.SignageRemoveApi.as_view(), name="api-signage-remove"
+        "signage/<uuid:public_id>/remove/",
+        field.SignageRemoveApi.as_view(),
+        name="api-signage-remove",
     ),
     path("watchlists/", include(watchlist_patterns)),
     path("watchlist-entries/", include(entry_patterns)),
     path("alerts/", include(alert_patterns)),
     path("cameras/", include(camera_patterns)),
+    path("engines/", accuracy.EngineCalibrationListApi.as_view(), name="api-engine-list"),
     # Last: any other path under /api/, a malformed UUID included, answers a JSON 404.
     re_path(r"", NotFoundApi.as_view(), name="api-not-found"),
 ]

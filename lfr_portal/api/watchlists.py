@@ -1,5 +1,6 @@
 """Watchlists and their entries: building, second approval, authorisation and finalising."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -29,15 +30,13 @@ from .filters import EntryFilter
 
 TAGS = ["watchlists"]
 READERS = (AO, MANAGER, COMPLIANCE)
-# Big enough for any custody photograph; a bound so an upload cannot fill the disk.
-REFERENCE_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _bounded_image(image):
-    if image.size > REFERENCE_IMAGE_MAX_BYTES:
-        raise serializers.ValidationError(
-            f"The image is larger than {REFERENCE_IMAGE_MAX_BYTES // (1024 * 1024)} MB."
-        )
+    # Refused before Pillow reads it; the service checks the content (services/uploads.py).
+    limit = settings.LFR_UPLOAD_MAX_BYTES
+    if image.size > limit:
+        raise serializers.ValidationError(f"The image is larger than {limit // (1024 * 1024)} MB.")
     return image
 
 

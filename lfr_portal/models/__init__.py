@@ -1,4 +1,5 @@
 from .accounts import OfficerProfile, Rank, Role
+from .accuracy import AccuracySuspension, CalibrationRecord, OverdueAlertFlag
 from .alerts import Adjudication, Alert, Outcome
 from .audit import AuditCheckpoint, AuditEvent, CheckpointKind
 from .deployments import (
@@ -30,6 +31,9 @@ from .watchlists import (
 )
 
 __all__ = [
+    "AccuracySuspension",
+    "CalibrationRecord",
+    "OverdueAlertFlag",
     "REQUIRED_DOCUMENTS",
     "REQUIRED_DOCUMENTS_EU",
     "Adjudication",

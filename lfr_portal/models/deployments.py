@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ..encryption import EncryptedTextField
 from .base import PublicModel
 
 
@@ -11,6 +12,9 @@ class DeploymentStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     LIVE = "live", "Live"
+    # Stopped by the system when adjudicated false alerts pass the ceiling; only an
+    # authorising officer's recorded decision makes it live again.
+    SUSPENDED = "suspended", "Suspended (false-alert ceiling exceeded)"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -63,6 +67,10 @@ class Deployment(PublicModel):
     expected_faces = models.PositiveIntegerField(
         default=0, help_text="The planner's estimate of faces passing the cameras."
     )
+    # Why approval may go ahead although the engine's calibration is missing or stale.
+    calibration_override_reason = models.TextField(blank=True)
+    # False alerts per face processed; only stricter than LFR_FALSE_ALERT_CEILING.
+    false_alert_ceiling = models.DecimalField(max_digits=9, decimal_places=8, null=True, blank=True)
 
     # A recorded critical threat exempts a planned deployment from advance announcement.
     critical_threat_exempt = models.BooleanField(default=False)
@@ -179,7 +187,9 @@ class Camera(PublicModel):
     """A camera the force can point at a deployment's location."""
 
     name = models.CharField(max_length=200, unique=True)
-    source_url = models.CharField(max_length=1000)
+    # Stream URLs often carry a user name and password: encrypted at rest, checked
+    # against the camera source rules (lfr_portal/camera_sources.py) when saved.
+    source_url = EncryptedTextField(validators=[MaxLengthValidator(1000)])
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     description = models.CharField(max_length=300, blank=True)
@@ -189,6 +199,13 @@ class Camera(PublicModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def source_url_masked(self):
+        """The source URL fit to show: its password, if any, replaced by ***."""
+        from ..camera_sources import mask_url
+
+        return mask_url(self.source_url)
 
 
 class CameraState(models.TextChoices):

@@ -13,7 +13,13 @@ from .watchlists import entries_visible_to
 
 def dashboard_for(user):
     deployments = deployments_visible_to(user)
+    from .accuracy import overdue_alerts_for, suspended_deployments_for
+
     sections = {}
+    if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR):
+        sections["suspended"] = suspended_deployments_for(user)
+    if has_role(user, Role.OPERATOR):
+        sections["overdue"] = overdue_alerts_for(user).select_related("deployment")[:20]
     if is_authorising_officer(user):
         sections["awaiting_approval"] = deployments.filter(status="submitted").exclude(
             created_by=user

@@ -10,6 +10,7 @@ FIELD_VISIBLE = (
     DeploymentStatus.SUBMITTED,
     DeploymentStatus.APPROVED,
     DeploymentStatus.LIVE,
+    DeploymentStatus.SUSPENDED,
     DeploymentStatus.COMPLETED,
 )
 SEE_ALL = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ..camera_sources import DEFAULT_PORTS, SourceRefused, check_source_url
 from ..engines import ENGINE_PROFILES
 from ..models import (
     Adjudication,
@@ -45,17 +46,21 @@ def watchlist_summary(watchlist):
 
 
 def camera_reachable(url, timeout=1.0):
-    """Can the source be reached now? A file must exist; a stream must accept a connection."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("file", ""):
-        return Path(parts.path if scheme else url.split("?")[0]).is_file()
-    default_ports = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
-    if scheme not in default_ports or not parts.hostname:
+    """Can the source be reached now? A file must exist; a stream must accept a connection.
+
+    The probe obeys the camera source rules as the worker does, so the checklist cannot
+    be used to knock on hosts outside the camera networks.
+    """
+    try:
+        checked = check_source_url(url, resolve=True)
+    except SourceRefused:
         return False
+    if checked.kind == "file":
+        return Path(checked.path).is_file()
+    parts = urlsplit(checked.connect_url)
     try:
         with socket.create_connection(
-            (parts.hostname, parts.port or default_ports[scheme]), timeout=timeout
+            (parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme.lower()]), timeout=timeout
         ):
             return True
     except OSError:
@@ -144,8 +149,10 @@ def actions_for(user, deployment):
         and status == DeploymentStatus.SUBMITTED
         and deployment.created_by_id != user.pk,
         "start": (operator or ao) and status == DeploymentStatus.APPROVED,
-        "stop": (operator or ao) and status == DeploymentStatus.LIVE,
-        "operate": operator or (ao and status == DeploymentStatus.LIVE),
+        "stop": (operator or ao) and status in (DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED),
+        "operate": operator
+        or (ao and status in (DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED)),
+        "resume": ao and status == DeploymentStatus.SUSPENDED,
         "cancel": (planner_own or ao)
         and status not in (DeploymentStatus.COMPLETED, DeploymentStatus.CANCELLED),
         "assign": (planner_own or ao)

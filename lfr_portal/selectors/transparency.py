@@ -48,6 +48,7 @@ S = DeploymentStatus
 PUBLIC_STATUS_LABELS = {
     "planned": "Planned",
     "live": "Live now",
+    "suspended": "Suspended: too many false alerts",
     "completed": "Completed",
     "cancelled": "Stopped early (cancelled)",
 }
@@ -57,7 +58,7 @@ def _public_q():
     # Planned ones are announced ahead unless a critical threat is recorded; those
     # appear once they go live. Cancelled ones appear only if they went live.
     return (
-        Q(status__in=(S.LIVE, S.COMPLETED))
+        Q(status__in=(S.LIVE, S.SUSPENDED, S.COMPLETED))
         | Q(status=S.APPROVED, critical_threat_exempt=False)
         | Q(status=S.CANCELLED, went_live_at__isnull=False)
     )
@@ -89,6 +90,8 @@ FIGURES = {
     "alerts": lambda: _count(Alert),
     "confirmed_matches": lambda: _count(Alert, adjudication=Adjudication.CONFIRMED),
     "false_alerts": lambda: _count(Alert, adjudication=Adjudication.FALSE_ALERT),
+    "unresolved": lambda: _count(Alert, adjudication=Adjudication.UNRESOLVED),
+    "awaiting_adjudication": lambda: _count(Alert, adjudication=Adjudication.PENDING),
     "arrests": lambda: _count(Alert, outcome=Outcome.ARREST),
     "signs_recorded": lambda: _count(SignageRecord),
     "leaflets_distributed": _leaflets,
@@ -138,9 +141,19 @@ class PublicDeployment:
     alerts: int
     confirmed_matches: int
     false_alerts: int
+    unresolved: int
+    awaiting_adjudication: int
     arrests: int
     signs_recorded: int
     leaflets_distributed: int
+
+    @property
+    def false_alerts_per_face(self):
+        return self.false_alerts / self.faces_processed if self.faces_processed else None
+
+    @property
+    def false_alerts_per_alert(self):
+        return self.false_alerts / self.alerts if self.alerts else None
 
     @classmethod
     def from_row(cls, row):
@@ -268,6 +281,8 @@ class PublicTotals:
     alerts: int
     confirmed_matches: int
     false_alerts: int
+    unresolved: int
+    awaiting_adjudication: int
     arrests: int
 
     @property
@@ -292,6 +307,8 @@ def public_totals(*, date_from=None, date_to=None, borough=None):
         alerts=Coalesce(Sum("n_alerts"), 0),
         confirmed_matches=Coalesce(Sum("n_confirmed_matches"), 0),
         false_alerts=Coalesce(Sum("n_false_alerts"), 0),
+        unresolved=Coalesce(Sum("n_unresolved"), 0),
+        awaiting_adjudication=Coalesce(Sum("n_awaiting_adjudication"), 0),
         arrests=Coalesce(Sum("n_arrests"), 0),
     )
     return PublicTotals(**{name: int(value) for name, value in sums.items()})

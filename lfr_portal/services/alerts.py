@@ -6,6 +6,7 @@ from django.utils import timezone
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import Adjudication, Alert, Outcome
 from ..permissions import can_operate
+from .accuracy import false_alert_ceiling_check
 from .audit import audit_record
 
 
@@ -56,4 +57,6 @@ def alert_adjudicate(*, actor, alert, adjudication, outcome="", outcome_detail="
         deployment=alert.deployment,
         changes={"adjudication": [previous, adjudication], "outcome": outcome},
     )
+    # The same transaction: an adjudication that passes the ceiling suspends at once.
+    false_alert_ceiling_check(deployment=alert.deployment)
     return alert

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from ..camera_sources import check_source_url
 from ..errors import NotPermitted, RuleViolation
 from ..models import Camera, Role
 from ..permissions import has_role
@@ -21,6 +22,8 @@ def camera_create(*, actor, name, source_url, latitude=None, longitude=None, des
         description=description,
     )
     validate_model(camera, exclude=["public_id"])
+    # Refuses schemes, hosts and folders the worker must never be pointed at.
+    check_source_url(source_url)
     if Camera.objects.filter(name=name).exists():
         raise RuleViolation(f"A camera named '{name}' is already registered.", field="name")
     camera.save()

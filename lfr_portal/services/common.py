@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from ..errors import RuleViolation
+from .uploads import image_cleaned
 
 
 def jsonable(value):
@@ -85,5 +86,7 @@ def files_removed_on_failure():
 
 
 def save_upload(field_file, upload, saved):
-    field_file.save(upload.name, upload, save=False)
+    """Store an uploaded photograph: checked, re-encoded without metadata, renamed."""
+    cleaned = image_cleaned(upload, field=field_file.field.name)
+    field_file.save(cleaned.name, cleaned, save=False)
     saved.append(field_file.name)

@@ -12,6 +12,7 @@ from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
     REQUIRED_DOCUMENTS,
     REQUIRED_DOCUMENTS_EU,
+    AccuracySuspension,
     Camera,
     CameraState,
     Deployment,
@@ -25,6 +26,7 @@ from ..models import (
     WatchlistStatus,
 )
 from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
+from ..selectors.accuracy import calibration_problem, force_ceiling
 from .audit import audit_record
 from .common import apply_changes, jsonable, normalise_coordinates, validate_model
 
@@ -47,15 +49,17 @@ EDITABLE_FIELDS = (
     "threshold",
     "threshold_override_reason",
     "expected_faces",
+    "calibration_override_reason",
+    "false_alert_ceiling",
     "critical_threat_exempt",
     "critical_threat_reason",
     "eu_urgency",
     "eu_urgency_reason",
 )
 # States from which a deployment may still be cancelled (anything before completed).
-CANCELLABLE = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.REJECTED, S.LIVE}
+CANCELLABLE = {S.DRAFT, S.SUBMITTED, S.APPROVED, S.REJECTED, S.LIVE, S.SUSPENDED}
 # Deployments holding their cameras for their window.
-BOOKING_STATES = {S.SUBMITTED, S.APPROVED, S.LIVE}
+BOOKING_STATES = {S.SUBMITTED, S.APPROVED, S.LIVE, S.SUSPENDED}
 
 
 def _lock(deployment):
@@ -103,6 +107,14 @@ def _check_fields(deployment):
                 f"A single authorisation covers at most {hours:g} hours of live time.",
                 field="ends_at",
                 code="window_too_long",
+            )
+    if deployment.false_alert_ceiling is not None:
+        ceiling = Decimal(str(deployment.false_alert_ceiling))
+        if not Decimal("0") < ceiling <= force_ceiling():
+            raise RuleViolation(
+                "A deployment's false-alert ceiling may only be stricter than the force's "
+                f"({force_ceiling()} false alerts per face), and above zero.",
+                field="false_alert_ceiling",
             )
     if deployment.critical_threat_exempt and not deployment.critical_threat_reason.strip():
         raise RuleViolation(
@@ -318,6 +330,10 @@ def approval_problems(deployment, *, include_watchlist=True):
             f"The threshold {deployment.threshold} is below the {profile.label} floor of "
             f"{profile.floor}, and no override reason is recorded."
         )
+    if profile is not None:
+        uncalibrated = calibration_problem(deployment.engine, deployment.threshold, now=now)
+        if uncalibrated and not deployment.calibration_override_reason.strip():
+            problems.append(f"{uncalibrated} No calibration override reason is recorded.")
     bookings = list(deployment.cameras.select_related("camera"))
     if not bookings:
         problems.append("No camera is attached.")
@@ -543,8 +559,8 @@ def deployment_stop(*, actor, deployment, reason=""):
     deployment = _lock(deployment)
     if not (can_operate(actor, deployment) or is_authorising_officer(actor)):
         raise NotPermitted("Only an assigned operator or an authorising officer may stop it.")
-    if deployment.status != S.LIVE:
-        raise InvalidTransition("Only a live deployment can be stopped.")
+    if deployment.status not in (S.LIVE, S.SUSPENDED):
+        raise InvalidTransition("Only a live or suspended deployment can be stopped.")
     _end(deployment, status=S.COMPLETED, actor=actor, reason=reason or "Stopped", early=True)
     audit_record(actor=actor, action="deployment.stop", obj=deployment, reason=reason)
     return deployment
@@ -554,7 +570,8 @@ def deployment_stop(*, actor, deployment, reason=""):
 def deployment_complete_if_window_ended(*, deployment_id):
     """System action: a live deployment completes by itself when its window ends."""
     deployment = Deployment.objects.select_for_update().get(pk=deployment_id)
-    if deployment.status != S.LIVE or deployment.ends_at > timezone.now():
+    # A suspended deployment's window ends too; it cannot be resumed after that.
+    if deployment.status not in (S.LIVE, S.SUSPENDED) or deployment.ends_at > timezone.now():
         return False
     _end(
         deployment,
@@ -573,6 +590,107 @@ def deployment_complete_if_window_ended(*, deployment_id):
 
 
 @transaction.atomic
+def deployment_suspend_for_false_alerts(*, deployment, window):
+    """System action: recognition stops because adjudicated false alerts passed the ceiling.
+
+    `window` is the selectors.accuracy.CeilingWindow that showed it. Returns the
+    AccuracySuspension, or None when the deployment is no longer live.
+    """
+    deployment = _lock(deployment)
+    if deployment.status != S.LIVE:
+        return None
+    explanation = f"False-alert ceiling exceeded. {window.sentence}"
+    suspension = AccuracySuspension.objects.create(
+        deployment=deployment,
+        suspended_at=timezone.now(),
+        faces_processed=window.faces,
+        false_alerts=window.false_alerts,
+        ceiling=window.ceiling,
+        rate_low=window.per_face.low,
+        explanation=explanation,
+    )
+    deployment.status = S.SUSPENDED
+    deployment.save(update_fields=["status", "updated_at"])
+    # The jobs see the status within half a second and stop (deployment_still_live),
+    # marking their cameras stopped. The cameras are marked here too, for a job whose
+    # worker is gone, but after commit: a chunk commit locks its camera and then the
+    # deployment, while this transaction (through alert_adjudicate) holds the deployment.
+    cameras = deployment.cameras.filter(
+        state__in=[CameraState.STARTING, CameraState.RUNNING, CameraState.RECONNECTING]
+    )
+    transaction.on_commit(
+        lambda: cameras.update(
+            state=CameraState.STOPPED, state_detail="Suspended: false-alert ceiling exceeded."
+        )
+    )
+    audit_record(
+        actor=None,
+        action="deployment.suspend",
+        obj=deployment,
+        reason=explanation,
+        changes={
+            "status": [S.LIVE.value, S.SUSPENDED.value],
+            "faces": window.faces,
+            "false_alerts": window.false_alerts,
+            "ceiling": str(window.ceiling),
+            "rate_low": window.per_face.low,
+        },
+    )
+    return suspension
+
+
+@transaction.atomic
+def deployment_resume(*, actor, deployment, reason):
+    """An authorising officer's recorded decision to resume a suspended deployment."""
+    deployment = _lock(deployment)
+    _require_ao(actor)
+    if deployment.status != S.SUSPENDED:
+        raise InvalidTransition("Only a suspended deployment can be resumed.")
+    if not (reason or "").strip():
+        raise RuleViolation(
+            "Resuming a deployment suspended for false alerts needs the reason for the decision.",
+            field="reason",
+        )
+    now = timezone.now()
+    if deployment.ends_at <= now:
+        raise InvalidTransition("The authorised window has ended; it cannot be resumed.")
+    suspension = (
+        AccuracySuspension.objects.select_for_update()
+        .filter(deployment=deployment, resumed_at__isnull=True)
+        .order_by("-suspended_at")
+        .first()
+    )
+    if suspension is not None:
+        suspension.resumed_at = now
+        suspension.resumed_by = actor
+        suspension.resume_reason = reason
+        # The next monitoring window starts here (see selectors.accuracy).
+        suspension.faces_at_resume = deployment.faces_processed
+        suspension.save(
+            update_fields=[
+                "resumed_at",
+                "resumed_by",
+                "resume_reason",
+                "faces_at_resume",
+                "updated_at",
+            ]
+        )
+    deployment.status = S.LIVE
+    deployment.save(update_fields=["status", "updated_at"])
+    # The checkpoint is kept: each job resumes where it stopped.
+    deployment.cameras.update(state=CameraState.STARTING, state_detail="")
+    audit_record(
+        actor=actor,
+        action="deployment.resume",
+        obj=deployment,
+        reason=reason,
+        changes={"status": [S.SUSPENDED.value, S.LIVE.value]},
+    )
+    _start_recognition(deployment)
+    return deployment
+
+
+@transaction.atomic
 def deployment_cancel(*, actor, deployment, reason):
     deployment = _lock(deployment)
     planner_own = has_role(actor, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == actor.pk
@@ -584,7 +702,7 @@ def deployment_cancel(*, actor, deployment, reason):
         )
     if not (reason or "").strip():
         raise RuleViolation("Cancelling needs a reason.", field="reason")
-    was_live = deployment.status == S.LIVE
+    was_live = deployment.status in (S.LIVE, S.SUSPENDED)
     _end(deployment, status=S.CANCELLED, actor=actor, reason=reason, early=was_live)
     audit_record(actor=actor, action="deployment.cancel", obj=deployment, reason=reason)
     return deployment
@@ -634,7 +752,7 @@ def deployment_independent_decision(*, actor, deployment, decision, reference):
             status=S.CANCELLED,
             actor=actor,
             reason="The independent authority refused authorisation.",
-            early=deployment.status == S.LIVE,
+            early=deployment.status in (S.LIVE, S.SUSPENDED),
         )
     audit_record(
         actor=actor,

@@ -1,6 +1,9 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+from csp.constants import NONE, SELF
 
 from .env import (
     BASE_DIR,
@@ -9,6 +12,7 @@ from .env import (
     env_bool,
     env_float,
     env_int,
+    env_json,
     env_list,
     env_str,
 )
@@ -31,8 +35,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "lfr_portal",
     "matcher",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -42,9 +51,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lfr_portal.signin.IdleSessionMiddleware",
+    "lfr_portal.signin.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lfr_portal.http_headers.PermissionsPolicyMiddleware",
     "lfr_portal.middleware.RequestContextMiddleware",
+    # Last, as django-axes asks: turns a refused log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lfr_portal.urls"
@@ -71,6 +87,8 @@ DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'lfr_portal.sql
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -110,7 +128,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "lfr_portal.api.authentication.ServiceTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -177,6 +195,10 @@ LFR_RETENTION_BATCH_SIZE = env_int("LFR_RETENTION_BATCH_SIZE", 200)
 LFR_EU_AI_ACT_MODE = env_bool("LFR_EU_AI_ACT_MODE", False)
 LFR_EU_URGENT_AUTHORISATION_WINDOW = timedelta(hours=24)
 LFR_FALSE_ALERT_CEILING = env_float("LFR_FALSE_ALERT_CEILING", 1 / 1000)
+# A threshold's calibration older than this needs an override reason at approval.
+LFR_CALIBRATION_MAX_AGE_DAYS = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
+# An alert still unadjudicated after this is flagged to the operator and counted as such.
+LFR_ADJUDICATION_DUE_MINUTES = env_int("LFR_ADJUDICATION_DUE_MINUTES", 10)
 LFR_DEFAULT_ENGINE = env_str("LFR_DEFAULT_ENGINE", "opencv-sface")
 LFR_INSIGHTFACE_MODEL_DIR = env_str("LFR_INSIGHTFACE_MODEL_DIR")
 LFR_MAP_TILE_URL = env_str("LFR_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -229,3 +251,106 @@ LFR_RECOGNITION_CHUNK_FRAMES = env_int("LFR_RECOGNITION_CHUNK_FRAMES", 25)
 LFR_RECOGNITION_TASK_SECONDS = env_int("LFR_RECOGNITION_TASK_SECONDS", 60)
 # A camera job whose heartbeat is older than this is presumed dead and restarted.
 LFR_RECOGNITION_STALE_SECONDS = env_int("LFR_RECOGNITION_STALE_SECONDS", 30)
+
+# --- Camera sources (lfr_portal/camera_sources.py) -------------------------------------
+# A camera URL may name a stream only on these networks (a CIDR list) and a video file
+# only under these folders; empty means none. The worker re-checks before it connects.
+LFR_CAMERA_NETWORKS = env_list("LFR_CAMERA_NETWORKS")
+LFR_CAMERA_FILE_ROOTS = env_list("LFR_CAMERA_FILE_ROOTS")
+# The portal's own machine is never a camera in production, whatever the networks say.
+LFR_CAMERA_ALLOW_LOOPBACK = env_bool("LFR_CAMERA_ALLOW_LOOPBACK", False)
+# Fernet key(s), comma-separated, that encrypt camera URLs at rest (the first encrypts).
+# Outside production one is made in this file on first use.
+LFR_FIELD_ENCRYPTION_KEY = env_str("LFR_FIELD_ENCRYPTION_KEY")
+LFR_FIELD_ENCRYPTION_KEY_FILE = VAR_DIR / "field-encryption.key"
+LFR_FIELD_ENCRYPTION_KEY_AUTOCREATE = True
+
+# --- Uploaded images (lfr_portal/services/uploads.py) ---------------------------------
+LFR_UPLOAD_MAX_BYTES = env_int("LFR_UPLOAD_MAX_MB", 10) * 1024 * 1024
+# Width x height; a small file that unpacks to more is a decompression bomb.
+LFR_UPLOAD_MAX_PIXELS = env_int("LFR_UPLOAD_MAX_PIXELS", 50_000_000)
+
+# --- HTTP headers ---------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_source(template):
+    """The CSP source for the map tile server: {s}.tile.example.org -> *.tile.example.org."""
+    parts = urlsplit(template)
+    labels = parts.netloc.split(".")
+    if labels and "{" in labels[0]:
+        labels[0] = "*"
+    host = ".".join(labels)
+    return [f"{parts.scheme}://{host}"] if parts.scheme and host and "{" not in host else []
+
+
+# No inline script or style anywhere: every page takes its JavaScript and CSS from files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *_tile_source(LFR_MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Accounts and sign-in -------------------------------------------------------
+# Log-in lockout (django-axes): this many failures in a row for one username lock it
+# for the cool-off, whatever address they come from. Lock and unlock are audited.
+AXES_FAILURE_LIMIT = env_int("LFR_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LFR_LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns when the address is not a lockout key. Behind the force's proxy every client
+# can share one REMOTE_ADDR, so locking by address would let one guesser lock everyone out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A fixed lock: attempts while locked are refused without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "lfr_portal.axes_handler.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "lfr_portal.views.accounts.locked_out"
+# lfr_portal.admin shows attempts read-only, with an audited unlock action.
+AXES_ENABLE_ADMIN = False
+# No start-up banner: commands such as preflight keep their errors to one line.
+AXES_VERBOSE = False
+# Same rule as the audit trail: X-Forwarded-For is client-controlled.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# One-time passwords (django-otp) for authorising officers, watchlist managers,
+# compliance officers and superusers.
+LFR_OTP_REQUIRED = env_bool("LFR_OTP_REQUIRED", True)
+LFR_OTP_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env_str("LFR_OTP_ISSUER", "LFR Portal")
+
+# A signed-in session ends after this long without a request.
+LFR_SESSION_IDLE_MINUTES = env_int("LFR_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = LFR_SESSION_IDLE_MINUTES * 60
+
+# Single sign-on over OpenID Connect (mozilla-django-oidc); off unless enabled.
+LFR_OIDC_ENABLED = env_bool("LFR_OIDC_ENABLED", False)
+LFR_OIDC_LABEL = env_str("LFR_OIDC_LABEL", "the force's single sign-on")
+LFR_OIDC_USERNAME_CLAIM = env_str("LFR_OIDC_USERNAME_CLAIM", "preferred_username")
+LFR_OIDC_GROUPS_CLAIM = env_str("LFR_OIDC_GROUPS_CLAIM", "groups")
+LFR_OIDC_RANK_CLAIM = env_str("LFR_OIDC_RANK_CLAIM", "rank")
+# {"provider group": "portal role", ...}; roles are the values of lfr_portal.models.Role.
+LFR_OIDC_ROLE_MAP = env_json("LFR_OIDC_ROLE_MAP", {})
+if LFR_OIDC_ENABLED:
+    OIDC_RP_CLIENT_ID = env_str("LFR_OIDC_CLIENT_ID", required=True)
+    OIDC_RP_CLIENT_SECRET = env_str("LFR_OIDC_CLIENT_SECRET", required=True)
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("LFR_OIDC_AUTHORIZATION_ENDPOINT", required=True)
+    OIDC_OP_TOKEN_ENDPOINT = env_str("LFR_OIDC_TOKEN_ENDPOINT", required=True)
+    OIDC_OP_USER_ENDPOINT = env_str("LFR_OIDC_USERINFO_ENDPOINT", required=True)
+    OIDC_OP_JWKS_ENDPOINT = env_str("LFR_OIDC_JWKS_ENDPOINT", required=True)
+    OIDC_RP_SIGN_ALGO = env_str("LFR_OIDC_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env_str("LFR_OIDC_SCOPES", "openid email profile groups")
+    OIDC_USE_PKCE = True
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+    AUTHENTICATION_BACKENDS.append("lfr_portal.oidc.PortalOIDCBackend")

@@ -1,5 +1,6 @@
 """Reading configuration from the environment, with errors that name the setting."""
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -103,3 +104,13 @@ def database_from_env(default_url):
         # beat share it without "database is locked" errors.
         config.setdefault("OPTIONS", {})["timeout"] = 20
     return config
+
+
+def env_json(name, default=None):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be JSON, not {value!r}.") from None

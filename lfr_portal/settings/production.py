@@ -28,3 +28,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 LFR_AUDIT_SIGNING_KEY_FILE = env_str("LFR_AUDIT_SIGNING_KEY_FILE", required=True)
 LFR_AUDIT_SIGNING_KEY_AUTOCREATE = False
+# Camera URLs are encrypted with this key; losing it loses them, so it is never made here.
+LFR_FIELD_ENCRYPTION_KEY = env_str("LFR_FIELD_ENCRYPTION_KEY", required=True)
+LFR_FIELD_ENCRYPTION_KEY_AUTOCREATE = False

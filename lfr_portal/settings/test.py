@@ -1,9 +1,11 @@
 """The test suite: always PostgreSQL and Redis, never a silent fall-back to SQLite."""
 
+import tempfile
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import database_from_env, env_str
+from .env import VAR_DIR, database_from_env, env_list, env_str
 
 DATABASES = {
     "default": database_from_env("postgresql://postgres@127.0.0.1:5432/lfr_portal"),
@@ -19,6 +21,11 @@ if not CELERY_BROKER_URL.startswith("redis://"):
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Most tests sign in with force_login, which gives no second factor, and the test
+# client's login() passes no request, which axes refuses. The account tests switch
+# both back on with the `settings` fixture.
+LFR_OTP_REQUIRED = False
+AXES_ENABLED = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
@@ -26,3 +33,13 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files from the apps without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Test cameras are files under pytest's temporary folders or var/, MJPEG servers on
+# loopback, and addresses in 10.0.0.0/8 that stand for a force's camera network.
+LFR_CAMERA_NETWORKS = env_list("LFR_CAMERA_NETWORKS", ["127.0.0.0/8", "::1/128", "10.0.0.0/8"])
+LFR_CAMERA_FILE_ROOTS = env_list("LFR_CAMERA_FILE_ROOTS", [str(VAR_DIR), tempfile.gettempdir()])
+LFR_CAMERA_ALLOW_LOOPBACK = True
+# One fixed key, so test processes with their own LFR_VAR_DIR (workers) read the same rows.
+LFR_FIELD_ENCRYPTION_KEY = env_str(
+    "LFR_FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="
+)

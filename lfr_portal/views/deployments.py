@@ -23,12 +23,20 @@ from ..forms import (
 )
 from ..models import Camera, DeploymentStatus, Role
 from ..permissions import has_role, is_authorising_officer
+from ..selectors.accuracy import deployment_accuracy, expected_false_alerts
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..services import deployments as services
 from .common import attempt, login_required_view, visible_or_404
 
 PAGE_SIZE = 25
+# Which template variable holds each inline form on the deployment page, by prefix.
+FORM_NAMES = {
+    "doc": "document_form",
+    "cam": "camera_form",
+    "op": "operator_form",
+    "resume": "resume_form",
+}
 
 
 def _deployment(request, public_id):
@@ -56,9 +64,7 @@ def schedule(request):
         month = today.replace(day=1)
     weeks = Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     first, last = weeks[0][0], weeks[-1][-1]
-    in_month = list(
-        deployments.filter(starts_at__date__lte=last, ends_at__date__gte=first)
-    )
+    in_month = list(deployments.filter(starts_at__date__lte=last, ends_at__date__gte=first))
     calendar = [
         [
             {
@@ -170,6 +176,7 @@ def _detail_context(request, deployment, **extra):
     )
     cameras = list(deployment.cameras.select_related("camera"))
     booked = {b.camera_id for b in cameras}
+    accuracy = deployment_accuracy(deployment) if deployment.went_live_at else None
     context = {
         "deployment": deployment,
         "actions": actions,
@@ -187,6 +194,14 @@ def _detail_context(request, deployment, **extra):
             prefix="op", operators=User.objects.filter(groups__name=Role.OPERATOR, is_active=True)
         ),
         "now": timezone.now(),
+        "accuracy": accuracy,
+        "rates": {
+            "per_face": accuracy.false_per_face.describe("faces processed"),
+            "per_alert": accuracy.false_per_alert.describe("alerts adjudicated"),
+        }
+        if accuracy
+        else None,
+        "resume_form": ReasonForm(prefix="resume"),
     }
     context.update(extra)
     return context
@@ -209,9 +224,7 @@ def _post_action(request, public_id, make_form, action, success):
     if form is None:
         return redirect(_detail_url(deployment))
     context = _detail_context(request, deployment)
-    context[{"doc": "document_form", "cam": "camera_form", "op": "operator_form"}[form.prefix]] = (
-        form
-    )
+    context[FORM_NAMES[form.prefix]] = form
     return render(request, "deployments/detail.html", context, status=400)
 
 
@@ -350,10 +363,6 @@ def deployment_review(request, public_id):
 
 
 def _expected_false_alerts(deployment):
-    try:
-        from ..selectors.accuracy import expected_false_alerts
-    except ImportError:  # the accuracy module is optional until it lands
-        return None
     return expected_false_alerts(deployment)
 
 
@@ -416,3 +425,18 @@ def deployment_cancel(request, public_id):
         if done:
             return redirect(_detail_url(deployment))
     return render(request, "deployments/cancel.html", {"deployment": deployment, "form": form})
+
+
+@require_POST
+@login_required_view
+def deployment_resume(request, public_id):
+    """An authorising officer's recorded decision to resume after a suspension."""
+    return _post_action(
+        request,
+        public_id,
+        lambda d: ReasonForm(request.POST, prefix="resume"),
+        lambda d, f: services.deployment_resume(
+            actor=request.user, deployment=d, reason=f.cleaned_data["reason"]
+        ),
+        "Resumed: recognition starts again on every camera.",
+    )

@@ -324,6 +324,18 @@ def alert_adjudicate(r):
     )
 
 
+def engine_calibration_list(r):
+    return Call()
+
+
+def deployment_expected_false_alerts(r):
+    return Call({"public_id": _submitted_seen_by_all(r).public_id})
+
+
+def deployment_accuracy(r):
+    return Call({"public_id": _submitted_seen_by_all(r).public_id})
+
+
 def camera_list(r):
     CameraFactory()
     return Call()
@@ -350,6 +362,18 @@ ENDPOINTS = [
     Endpoint("POST", f"{D}/{{public_id}}/cameras/add/", {PLANNER}, camera_add),
     Endpoint("POST", f"{D}/{{public_id}}/cameras/{{camera_id}}/remove/", {PLANNER}, camera_remove),
     Endpoint("POST", f"{D}/{{public_id}}/operators/assign/", {AO, PLANNER}, operator_assign),
+    Endpoint(
+        "GET",
+        f"{D}/{{public_id}}/expected-false-alerts/",
+        {AO, PLANNER, COMPLIANCE},
+        deployment_expected_false_alerts,
+    ),
+    Endpoint(
+        "GET",
+        f"{D}/{{public_id}}/accuracy/",
+        {AO, PLANNER, OPERATOR, COMPLIANCE},
+        deployment_accuracy,
+    ),
     Endpoint("GET", f"{D}/{{public_id}}/signage/", EVERY_ROLE, signage_list),
     Endpoint("POST", f"{D}/{{public_id}}/signage/record/", {FIELD}, signage_record),
     Endpoint("POST", "/api/signage/{public_id}/remove/", {FIELD}, signage_remove),
@@ -371,6 +395,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/alerts/{public_id}/adjudicate/", {OPERATOR}, alert_adjudicate),
     Endpoint("GET", "/api/cameras/", {AO, PLANNER, COMPLIANCE}, camera_list),
     Endpoint("POST", "/api/cameras/create/", {PLANNER}, camera_create),
+    Endpoint("GET", "/api/engines/", {AO, PLANNER, COMPLIANCE}, engine_calibration_list),
 ]
 ENDPOINTS = [Endpoint(e.method, e.path, frozenset(e.allowed), e.setup) for e in ENDPOINTS]
 WRITE_ENDPOINTS = [e for e in ENDPOINTS if e.method == "POST"]

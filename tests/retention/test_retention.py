@@ -357,6 +357,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_file(manager, monkeypatch):
 
     from lfr_portal.services import watchlists as wl
     from tests.factories import DeploymentFactory
+    from tests.security.images import jpeg_bytes
 
     deployment = DeploymentFactory()
 
@@ -368,7 +369,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_file(manager, monkeypatch):
         wl.watchlist_entry_add(
             actor=manager,
             watchlist=deployment.watchlist,
-            reference_image=SimpleUploadedFile("ref.jpg", b"jpeg bytes", "image/jpeg"),
+            reference_image=SimpleUploadedFile("ref.jpg", jpeg_bytes(), "image/jpeg"),
             display_name="X",
             category="wanted",
             reason="r",
@@ -396,6 +397,7 @@ def test_replacing_a_reference_image_removes_the_old_file(manager):
 
     from lfr_portal.services import watchlists as wl
     from tests.factories import EntryFactory
+    from tests.security.images import jpeg_bytes
 
     entry = EntryFactory(added_by=manager)
     with_file(entry.reference_image, "old.jpg", b"old photo")
@@ -406,7 +408,7 @@ def test_replacing_a_reference_image_removes_the_old_file(manager):
         wl.watchlist_entry_image_set(
             actor=manager,
             entry=entry,
-            reference_image=SimpleUploadedFile("new.jpg", b"new photo", "image/jpeg"),
+            reference_image=SimpleUploadedFile("new.jpg", jpeg_bytes(), "image/jpeg"),
         )
     assert old not in media_files()
     entry.refresh_from_db()

@@ -18,6 +18,7 @@ from lfr_portal.models import (
 from lfr_portal.services import watchlists as wl
 from tests import builders
 from tests.factories import DeploymentFactory, EntryFactory, user_with_role
+from tests.security.images import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def entry_fields(**overrides):
 
 def test_a_manager_adds_an_entry_with_its_image_and_an_audit_row(manager):
     deployment = DeploymentFactory()
-    image = SimpleUploadedFile("ref.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")
+    image = SimpleUploadedFile("ref.jpg", jpeg_bytes(), "image/jpeg")
     entry = wl.watchlist_entry_add(
         actor=manager, watchlist=deployment.watchlist, reference_image=image, **entry_fields()
     )

@@ -325,3 +325,25 @@ def test_list_pages_have_pinned_query_counts(
     client.force_login(manager)
     with django_assert_max_num_queries(14):
         assert client.get(url(deployment, "watchlist/")).status_code == 200
+
+
+def test_a_suspended_deployment_asks_the_ao_to_decide(client, operator, ao):
+    from lfr_portal.selectors.accuracy import ceiling_window
+    from lfr_portal.services.deployments import deployment_suspend_for_false_alerts
+
+    deployment = builders.live(operator)
+    deployment_suspend_for_false_alerts(deployment=deployment, window=ceiling_window(deployment))
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.SUSPENDED
+    client.force_login(ao)
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "Suspended: your decision is needed" in dashboard and deployment.title in dashboard
+    page = client.get(url(deployment)).content.decode()
+    assert "Resume recognition" in page and "Accuracy so far" in page
+    refused = client.post(url(deployment, "resume/"), {"resume-reason": ""})
+    assert refused.status_code == 400
+    client.post(url(deployment, "resume/"), {"resume-reason": "Checked the watchlist photos"})
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.LIVE
+    client.force_login(operator)
+    assert b"Resume recognition" not in client.get(url(deployment)).content

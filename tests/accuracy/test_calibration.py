@@ -1,0 +1,160 @@
+"""Calibration records, the calibration guard at approval, and the expected false alerts."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from lfr_portal.errors import RuleViolation
+from lfr_portal.models import AuditEvent, CalibrationRecord, DeploymentStatus
+from lfr_portal.selectors.accuracy import (
+    calibration_problem,
+    engine_calibrations,
+    expected_false_alerts,
+    latest_calibration,
+    operating_point,
+)
+from lfr_portal.services import deployments as dep
+from lfr_portal.services.accuracy import BASELINE_ROWS, calibration_record_create
+from tests import builders
+from tests.accuracy.conftest import rate_row
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_fresh_database_holds_the_shipped_baseline_for_the_default_engine():
+    record = latest_calibration("opencv-sface")
+    assert record is not None and record.ran_by_name.endswith("(shipped baseline)")
+    assert (record.identities, record.images, record.impostor_pairs) == (61, 501, 123_230)
+    assert len(record.rates) == len(BASELINE_ROWS) == 201
+    at_floor = operating_point(record, "0.475")
+    assert (at_floor.fmr.count, at_floor.fnmr.count) == (1, 29)
+    assert latest_calibration("insightface") is None
+
+
+def test_recording_a_calibration_writes_its_audit_row_and_recomputes_rates(small_calibration):
+    assert [row["fmr"] for row in small_calibration.rates] == [0.0005, 0.0001, 0.00002]
+    assert [row["fnmr"] for row in small_calibration.rates] == [0.005, 0.01, 0.02]
+    event = AuditEvent.objects.get(action="calibration.record")
+    assert event.object_public_id == str(small_calibration.public_id)
+    assert event.actor_username == "system"
+    assert event.changes["model_sha256"] == {"detector.onnx": "a" * 64, "recogniser.onnx": "b" * 64}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"engine": "nec-neoface"}, "Unknown engine"),
+        ({"description": "  "}, "data set described"),
+        ({"model_sha256": {}}, "model files"),
+        ({"rates": []}, "rates across thresholds"),
+        ({"rates": [rate_row("0.5", 2_000, 0)]}, "more errors than pairs"),
+        ({"rates": [rate_row("0.5", 1, 0), rate_row("0.500", 1, 0)]}, "once"),
+    ],
+)
+def test_a_calibration_must_be_complete(change, message):
+    fields = {
+        "actor": None,
+        "engine": "opencv-sface",
+        "description": "Volunteers",
+        "measured_at": timezone.now(),
+        "model_sha256": {"m.onnx": "c" * 64},
+        "identities": 3,
+        "images": 9,
+        "genuine_pairs": 9,
+        "impostor_pairs": 27,
+        "rates": [rate_row("0.5", 1, 0)],
+    } | change
+    with pytest.raises(RuleViolation, match=message):
+        calibration_record_create(**fields)
+
+
+def test_between_recorded_thresholds_the_rates_are_read_conservatively(small_calibration):
+    point = operating_point(small_calibration, Decimal("0.470"))
+    # FMR from the next lower threshold (more false matches), FNMR from the next higher.
+    assert (point.fmr_threshold, point.fmr.count) == (Decimal("0.450"), 10)
+    assert point.fmr.total == 100_000
+    assert (point.fnmr_threshold, point.fnmr.count) == (Decimal("0.500"), 20)
+    assert "nearest recorded threshold below 0.470" in point.sentence
+    exact = operating_point(small_calibration, Decimal("0.450"))
+    assert (exact.fmr.count, exact.fnmr.count) == (10, 10)
+    above = operating_point(small_calibration, Decimal("0.600"))
+    assert above.fmr.count == 2 and above.fnmr is None
+    assert operating_point(small_calibration, Decimal("0.399")) is None
+
+
+def test_expected_false_alerts_is_fmr_times_watchlist_times_faces(small_calibration):
+    deployment = builders.submitted(threshold=Decimal("0.480"), expected_faces=20_000)
+    result = expected_false_alerts(deployment)
+    # FMR at 0.450 (next lower recorded) = 10 / 100,000; 2 entries; 20,000 faces.
+    assert result.watchlist_size == 2
+    assert result.expected == pytest.approx(10 / 100_000 * 2 * 20_000)  # 4.0
+    low, high = result.operating_point.fmr.low, result.operating_point.fmr.high
+    assert result.expected_low == pytest.approx(low * 40_000)
+    assert result.expected_high == pytest.approx(high * 40_000)
+    assert result.calibration.public_id == str(small_calibration.public_id)
+    assert result.calibration_problem == ""
+    assert "about 4.0 false alerts are expected" in result.sentence
+    assert "20,000 faces" in result.sentence
+
+
+def test_after_approval_the_authorised_watchlist_size_counts(small_calibration):
+    deployment = builders.approved(threshold=Decimal("0.500"), expected_faces=1_000)
+    deployment.authorised_snapshot["watchlist_entries"] = 40
+    result = expected_false_alerts(deployment)
+    assert result.watchlist_size == 40
+    assert result.expected == pytest.approx(2 / 100_000 * 40 * 1_000)
+
+
+def test_without_a_calibration_there_is_no_expectation_and_approval_needs_an_override(ao):
+    CalibrationRecord.objects.filter(engine="opencv-sface").delete()
+    deployment = builders.complete_draft()
+    builders.authorised_watchlist(deployment)
+    result = expected_false_alerts(deployment)
+    assert result.expected is None
+    assert result.sentence.startswith("No calibration of the OpenCV YuNet + SFace engine")
+    with pytest.raises(RuleViolation, match="No calibration override reason is recorded"):
+        dep.deployment_submit(actor=deployment.created_by, deployment=deployment)
+    dep.deployment_update(
+        actor=deployment.created_by,
+        deployment=deployment,
+        calibration_override_reason="Vendor's NPL figures accepted until our test set is ready.",
+    )
+    dep.deployment_submit(actor=deployment.created_by, deployment=deployment)
+    approved = dep.deployment_approve(actor=ao, deployment=deployment)
+    assert approved.status == DeploymentStatus.APPROVED
+    assert "Override recorded: Vendor's NPL figures" in expected_false_alerts(approved).sentence
+
+
+def test_a_calibration_older_than_the_setting_needs_an_override(ao, settings):
+    CalibrationRecord.objects.update(measured_at=timezone.now() - timedelta(days=400))
+    draft = builders.complete_draft()
+    builders.authorised_watchlist(draft)
+    with pytest.raises(RuleViolation, match="is older than 365 days"):
+        dep.deployment_submit(actor=draft.created_by, deployment=draft)
+    settings.LFR_CALIBRATION_MAX_AGE_DAYS = 500
+    dep.deployment_submit(actor=draft.created_by, deployment=draft)
+    settings.LFR_CALIBRATION_MAX_AGE_DAYS = 30
+    with pytest.raises(RuleViolation, match="older than 30 days"):
+        dep.deployment_approve(actor=ao, deployment=draft)
+
+
+def test_a_threshold_below_the_calibrated_range_needs_an_override(small_calibration):
+    problem = calibration_problem("opencv-sface", Decimal("0.300"))
+    assert problem == (
+        "The threshold 0.300 is below every threshold the latest calibration of the "
+        "OpenCV YuNet + SFace engine measured (lowest 0.400)."
+    )
+    assert calibration_problem("opencv-sface", Decimal("0.400")) == ""
+
+
+def test_each_engine_profile_shows_its_latest_calibration(small_calibration):
+    profiles = {row.engine: row for row in engine_calibrations()}
+    sface = profiles["opencv-sface"]
+    assert sface.latest.public_id == str(small_calibration.public_id)
+    assert sface.at_default.fmr.count == 2  # 0.500
+    assert sface.at_floor.fmr_threshold == Decimal("0.450")  # floor 0.475 reads 0.450
+    assert "Test set: 50 identities" in sface.sentence
+    assert profiles["insightface"].latest is None
+    assert profiles["insightface"].sentence.startswith("InsightFace SCRFD + ArcFace: no")
