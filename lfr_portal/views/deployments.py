@@ -386,45 +386,51 @@ def deployment_start(request, public_id):
     return redirect(_detail_url(deployment))
 
 
-@login_required_view
-def deployment_stop(request, public_id):
-    """The kill switch: one confirmation, then recognition stops at once."""
+def _confirmed_action(request, public_id, *, action, form_class, service, template, success):
+    """A page that asks once, with a reason, before an action that ends a deployment."""
     deployment = _deployment(request, public_id)
-    if not actions_for(request.user, deployment)["stop"]:
+    if not actions_for(request.user, deployment)[action]:
         raise Http404("Not found")
-    form = OptionalReasonForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = attempt(
             request,
             form,
-            lambda: services.deployment_stop(
+            lambda: service(
                 actor=request.user, deployment=deployment, reason=form.cleaned_data["reason"]
             ),
-            success="Stopped. Recognition has ended on every camera.",
+            success=success,
         )
         if done:
             return redirect(_detail_url(deployment))
-    return render(request, "deployments/stop.html", {"deployment": deployment, "form": form})
+    return render(request, template, {"deployment": deployment, "form": form})
+
+
+@login_required_view
+def deployment_stop(request, public_id):
+    """The kill switch: one confirmation, then recognition stops at once."""
+    return _confirmed_action(
+        request,
+        public_id,
+        action="stop",
+        form_class=OptionalReasonForm,
+        service=services.deployment_stop,
+        template="deployments/stop.html",
+        success="Stopped. Recognition has ended on every camera.",
+    )
 
 
 @login_required_view
 def deployment_cancel(request, public_id):
-    deployment = _deployment(request, public_id)
-    if not actions_for(request.user, deployment)["cancel"]:
-        raise Http404("Not found")
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            form,
-            lambda: services.deployment_cancel(
-                actor=request.user, deployment=deployment, reason=form.cleaned_data["reason"]
-            ),
-            success="Cancelled.",
-        )
-        if done:
-            return redirect(_detail_url(deployment))
-    return render(request, "deployments/cancel.html", {"deployment": deployment, "form": form})
+    return _confirmed_action(
+        request,
+        public_id,
+        action="cancel",
+        form_class=ReasonForm,
+        service=services.deployment_cancel,
+        template="deployments/cancel.html",
+        success="Cancelled.",
+    )
 
 
 @require_POST
