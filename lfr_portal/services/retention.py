@@ -265,32 +265,17 @@ def _note_files(field_files):
     return hashes, len(hashes)
 
 
-def _delete_alert_images(alerts, *, rule, now):
+def _delete_images(records, *, field, category, rule, now):
+    """Let go of one image field on a batch of one deployment's records; keep the rows."""
+
     def work():
-        hashes, removed = _note_files(alert.crop for alert in alerts)
-        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(crop="", crop_deleted_at=now)
-        _record_deletion(
-            deployment=alerts[0].deployment,
-            category=C.ALERT_IMAGES,
-            rule=rule,
-            count=len(alerts),
-            hashes=hashes,
-            files_removed=removed,
-            now=now,
-        )
-
-    _batch(work)
-
-
-def _delete_signage_photos(records, *, rule, now):
-    def work():
-        hashes, removed = _note_files(record.photo for record in records)
-        SignageRecord.objects.filter(pk__in=[r.pk for r in records]).update(
-            photo="", photo_deleted_at=now
+        hashes, removed = _note_files(getattr(record, field) for record in records)
+        type(records[0]).objects.filter(pk__in=[r.pk for r in records]).update(
+            **{field: "", f"{field}_deleted_at": now}
         )
         _record_deletion(
             deployment=records[0].deployment,
-            category=C.SIGNAGE_PHOTOS,
+            category=category,
             rule=rule,
             count=len(records),
             hashes=hashes,
@@ -299,6 +284,14 @@ def _delete_signage_photos(records, *, rule, now):
         )
 
     _batch(work)
+
+
+def _delete_alert_images(alerts, *, rule, now):
+    _delete_images(alerts, field="crop", category=C.ALERT_IMAGES, rule=rule, now=now)
+
+
+def _delete_signage_photos(records, *, rule, now):
+    _delete_images(records, field="photo", category=C.SIGNAGE_PHOTOS, rule=rule, now=now)
 
 
 def _destroy_watchlist_batch(watchlist, *, rule, now, size):
