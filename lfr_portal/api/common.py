@@ -59,6 +59,12 @@ class ApiInputSerializer(ApiSerializer):
         return super().to_internal_value(data)
 
 
+class ReasonInputSerializer(ApiInputSerializer):
+    """The body of an action that must say why: rejections, cancellations, removals."""
+
+    reason = serializers.CharField(max_length=TEXT_MAX)
+
+
 class BiometricOutputMixin:
     # Leaves out the biometric fields for anyone who may not see biometric data.
     # Deny by default: without a request in the context nothing biometric is shown.

@@ -32,6 +32,7 @@ from .common import (
     EnumField,
     ListApi,
     PublicIdField,
+    ReasonInputSerializer,
     RoleApi,
     error_responses,
 )
@@ -276,10 +277,6 @@ class DeploymentApproveApi(RoleApi):
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
         return Response(deployment_detail(request, deployment.public_id))
-
-
-class ReasonInputSerializer(ApiInputSerializer):
-    reason = serializers.CharField(max_length=TEXT_MAX)
 
 
 class DeploymentRejectApi(RoleApi):

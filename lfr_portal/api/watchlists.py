@@ -23,6 +23,7 @@ from .common import (
     EnumField,
     ListApi,
     PresenceField,
+    ReasonInputSerializer,
     RoleApi,
     error_responses,
 )
@@ -229,15 +230,11 @@ class WatchlistEntryApproveApi(RoleApi):
         return Response(entry_output(request, entry.public_id))
 
 
-class EntryReasonInputSerializer(ApiInputSerializer):
-    reason = serializers.CharField(max_length=TEXT_MAX)
-
-
 class WatchlistEntryRejectApi(RoleApi):
     allowed_roles = (AO, MANAGER)
     parser_classes = (JSONParser,)
 
-    class InputSerializer(EntryReasonInputSerializer):
+    class InputSerializer(ReasonInputSerializer):
         pass
 
     @_action_schema(request=InputSerializer)
@@ -255,7 +252,7 @@ class WatchlistEntryRemoveApi(RoleApi):
     allowed_roles = (MANAGER,)
     parser_classes = (JSONParser,)
 
-    class InputSerializer(EntryReasonInputSerializer):
+    class InputSerializer(ReasonInputSerializer):
         pass
 
     @_action_schema(request=InputSerializer)
