@@ -64,6 +64,11 @@ app.conf.update(
             "task": "lfr_portal.enforce_windows",
             "schedule": 15.0,
         },
+        # Alert crops the media store refused (disk full) wait in the database until then.
+        "alert-crops-store": {
+            "task": "lfr_portal.alert_crops_store",
+            "schedule": 30.0,
+        },
         "flag-overdue-alerts": {
             "task": "lfr_portal.flag_overdue_alerts",
             "schedule": 60.0,

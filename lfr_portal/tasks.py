@@ -60,3 +60,12 @@ def flag_overdue_alerts():
     from .services.accuracy import alerts_flag_overdue
 
     return alerts_flag_overdue()
+
+
+@shared_task(name="lfr_portal.alert_crops_store", soft_time_limit=50, time_limit=60)
+def alert_crops_store():
+    """Retry moving alert crops held in the database to the media store."""
+    from .services.recognition import alert_crops_store as store
+
+    stored, waiting = store()
+    return {"stored": stored, "waiting": waiting}

@@ -66,6 +66,7 @@ def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    proc.log_text_so_far = lambda: log_path.read_text(errors="replace")
     try:
         _wait_ready(proc, log_path)
         yield proc

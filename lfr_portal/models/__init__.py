@@ -1,6 +1,6 @@
 from .accounts import OfficerProfile, Rank, Role
 from .accuracy import AccuracySuspension, CalibrationRecord, OverdueAlertFlag
-from .alerts import Adjudication, Alert, Outcome
+from .alerts import Adjudication, Alert, AlertCropPending, Outcome
 from .audit import AuditCheckpoint, AuditEvent, CheckpointKind
 from .deployments import (
     REQUIRED_DOCUMENTS,
@@ -41,6 +41,7 @@ __all__ = [
     "DeletionRecord",
     "RetentionCategory",
     "Alert",
+    "AlertCropPending",
     "AuditCheckpoint",
     "AuditEvent",
     "CheckpointKind",

@@ -52,3 +52,23 @@ class Alert(PublicModel):
 
     def __str__(self):
         return f"Alert {self.public_id} ({self.entry_reference}, {self.score})"
+
+
+class AlertCropPending(models.Model):
+    """A raised alert's captured face, held in the database until the media store takes it.
+
+    The crop is written here in the same transaction as its alert, so an alert is never
+    raised without its image, and a media store that is full or failing delays the file
+    instead of losing it. The row is removed once the file is stored; until then the
+    image is served from here and every failed attempt is on the row.
+    """
+
+    alert = models.OneToOneField(Alert, on_delete=models.CASCADE, related_name="pending_crop")
+    jpeg = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"Crop of alert {self.alert_id} waiting for storage ({self.attempts} attempts)"

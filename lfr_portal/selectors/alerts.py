@@ -1,6 +1,11 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Min
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from ..models import Alert, Deployment, Role
+from ..models import Alert, AlertCropPending, Deployment, Role
 from ..permissions import OPERATE_DEPLOYMENT, has_role
 
 
@@ -14,3 +19,46 @@ def alerts_visible_to(user):
         )
         return base.filter(deployment__in=assigned.values("pk"))
     return base.none()
+
+
+def alert_crop_held(alert):
+    """The alert's crop while it waits in the database for the media store, else None."""
+    jpeg = AlertCropPending.objects.filter(alert=alert).values_list("jpeg", flat=True).first()
+    return bytes(jpeg) if jpeg is not None else None
+
+
+@dataclass(frozen=True)
+class CropsWaiting:
+    count: int
+    since: datetime
+    last_error: str
+
+    @property
+    def message(self):
+        images = "1 alert image" if self.count == 1 else f"{self.count} alert images"
+        since = timezone.localtime(self.since).strftime("%H:%M on %d %b")
+        error = f" (last error: {self.last_error})" if self.last_error else ""
+        return (
+            f"The media store has not taken {images} since {since}{error}. They are held "
+            "in the database, shown here as usual, and retried every 30 seconds: free space "
+            "on the media disk or repair the store."
+        )
+
+
+def crops_waiting_for(user, deployment=None):
+    """Alert images among those `user` sees that the media store has not taken yet."""
+    pending = AlertCropPending.objects.filter(
+        alert__in=alerts_visible_to(user).values("pk")
+        if deployment is None
+        else alerts_visible_to(user).filter(deployment=deployment).values("pk")
+    )
+    summary = pending.aggregate(count=Count("pk"), since=Min("created_at"))
+    if not summary["count"]:
+        return None
+    last_error = (
+        pending.exclude(last_error="")
+        .order_by("-last_attempt_at")
+        .values_list("last_error", flat=True)
+        .first()
+    )
+    return CropsWaiting(summary["count"], summary["since"], last_error or "")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ..models import Adjudication, DeploymentDocument, EntryStatus, Role
 from ..permissions import has_role, is_authorising_officer
-from .alerts import alerts_visible_to
+from .alerts import alerts_visible_to, crops_waiting_for
 from .deployments import deployments_visible_to
 from .watchlists import entries_visible_to
 
@@ -18,6 +18,8 @@ def dashboard_for(user):
     sections = {}
     if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR):
         sections["suspended"] = suspended_deployments_for(user)
+    if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR, Role.COMPLIANCE_OFFICER):
+        sections["crops_waiting"] = crops_waiting_for(user)
     if has_role(user, Role.OPERATOR):
         sections["overdue"] = overdue_alerts_for(user).select_related("deployment")[:20]
     if is_authorising_officer(user):

@@ -2,9 +2,12 @@
 
 Only matches reach these functions. A chunk's alerts and its checkpoint commit
 together, so a worker killed mid-chunk leaves neither, and the retried chunk
-cannot raise its alerts twice. Crops are written to storage only after commit.
+cannot raise its alerts twice. Each alert's crop is committed with it in the
+database, then moved to the media store; a store that is full or failing leaves
+the crop in the database, retried and reported, never dropped.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from ..models import (
     Alert,
+    AlertCropPending,
     CameraGap,
     CameraState,
     Deployment,
@@ -25,6 +29,8 @@ from ..models import (
     WatchlistEntry,
 )
 from .audit import audit_record
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -154,7 +160,8 @@ def recognition_chunk_commit(
                 captured_at=draft.captured_at,
                 dedup_key=f"{booking_id}:{chunk_index}:{draft.track_key}",
             )
-            alert.crop.name = f"alerts/{now:%Y/%m}/{alert.public_id}.jpg"
+            if draft.crop_jpeg:
+                alert.crop.name = f"alerts/{now:%Y/%m}/{alert.public_id}.jpg"
             alert.save()
             audit_record(
                 actor=None,
@@ -168,11 +175,105 @@ def recognition_chunk_commit(
                 },
             )
             written.append((alert, draft.crop_jpeg))
-        crops = [(alert.crop.name, jpeg) for alert, jpeg in written]
-        transaction.on_commit(lambda: _store_crops(crops))
+        AlertCropPending.objects.bulk_create(
+            AlertCropPending(alert=alert, jpeg=jpeg) for alert, jpeg in written if jpeg
+        )
+        if written:
+            alert_ids = [alert.pk for alert, _ in written]
+            transaction.on_commit(lambda: alert_crops_store(alert_ids=alert_ids))
     return [alert for alert, _ in written]
 
 
-def _store_crops(crops):
-    for name, jpeg in crops:
-        default_storage.save(name, ContentFile(jpeg))
+def alert_crops_store(*, alert_ids=None, limit=500, now=None):
+    """Move crops held in the database to the media store. Returns (stored, still waiting).
+
+    Each crop is moved under a lock on its row, so two workers never write it twice. A
+    write that fails (disk full, store unreachable) leaves the row, notes the attempt and
+    the error on it, and puts the first failure of each alert on the audit trail; the
+    next run (beat, every 30 seconds) tries again.
+    """
+    now = now or timezone.now()
+    due = AlertCropPending.objects.order_by("pk")
+    if alert_ids is not None:
+        due = due.filter(alert_id__in=alert_ids)
+    stored = failed = 0
+    errors = set()
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            pending = (
+                AlertCropPending.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("alert__deployment")
+                .filter(pk=pk)
+                .first()
+            )
+            if pending is None:
+                continue  # stored meanwhile, or another process holds it now
+            error = _write_crop(pending.alert.crop.name, bytes(pending.jpeg))
+            if error is None:
+                _crop_stored(pending)
+                stored += 1
+            else:
+                _crop_store_failed(pending, error, now)
+                failed += 1
+                errors.add(error)
+    if failed:
+        # Alert ids and the error only: no image, box or score reaches a log.
+        log.warning(
+            "%d alert image(s) could not be stored (%s); they are held in the database "
+            "and will be retried",
+            failed,
+            "; ".join(sorted(errors)),
+        )
+    waiting = AlertCropPending.objects.count()
+    return stored, waiting
+
+
+def _write_crop(name, jpeg):
+    """Write one crop under its own name; None when it is stored whole, else the error."""
+    try:
+        # The name is the alert's own: anything there is a previous, failed attempt.
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        saved = default_storage.save(name, ContentFile(jpeg))
+        if saved != name or default_storage.size(name) != len(jpeg):
+            raise OSError(f"the stored file is not the crop that was written ({saved})")
+    except Exception as exc:  # noqa: BLE001 - any storage backend's failure: keep the crop
+        try:  # leave no partial file behind
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        except Exception:  # noqa: BLE001, S110 - the store is failing already
+            pass
+        return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)[:300]
+    return None
+
+
+def _crop_stored(pending):
+    alert = pending.alert
+    if pending.attempts:
+        audit_record(
+            actor=None,
+            action="alert.crop_stored",
+            obj=alert,
+            deployment=alert.deployment,
+            changes={"failed_attempts": pending.attempts, "last_error": pending.last_error},
+        )
+    pending.delete()
+
+
+def _crop_store_failed(pending, error, now):
+    first = pending.attempts == 0
+    pending.attempts += 1
+    pending.last_attempt_at = now
+    pending.last_error = error
+    pending.save(update_fields=["attempts", "last_attempt_at", "last_error"])
+    if first:
+        alert = pending.alert
+        audit_record(
+            actor=None,
+            action="alert.crop_store_failed",
+            obj=alert,
+            deployment=alert.deployment,
+            reason="the media store refused the alert's image; it is held in the database "
+            "and retried",
+            changes={"error": error},
+        )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
     Alert,
+    AlertCropPending,
     AlertHold,
     DeletionRecord,
     DeploymentStatus,
@@ -265,11 +266,15 @@ def _note_files(field_files):
     return hashes, len(hashes)
 
 
-def _delete_images(records, *, field, category, rule, now):
+def _delete_images(records, *, field, category, rule, now, also=None):
     """Let go of one image field on a batch of one deployment's records; keep the rows."""
 
     def work():
         hashes, removed = _note_files(getattr(record, field) for record in records)
+        if also is not None:
+            held = also(records)
+            hashes += held
+            removed += len(held)
         type(records[0]).objects.filter(pk__in=[r.pk for r in records]).update(
             **{field: "", f"{field}_deleted_at": now}
         )
@@ -287,7 +292,23 @@ def _delete_images(records, *, field, category, rule, now):
 
 
 def _delete_alert_images(alerts, *, rule, now):
-    _delete_images(alerts, field="crop", category=C.ALERT_IMAGES, rule=rule, now=now)
+    _delete_images(
+        alerts,
+        field="crop",
+        category=C.ALERT_IMAGES,
+        rule=rule,
+        now=now,
+        also=_drop_held_crops,
+    )
+
+
+def _drop_held_crops(alerts):
+    """Let go of crops still held in the database for the media store; their SHA-256s."""
+    held = AlertCropPending.objects.filter(alert__in=[a.pk for a in alerts])
+    jpegs = held.values_list("jpeg", flat=True)
+    hashes = [hashlib.sha256(bytes(jpeg)).hexdigest() for jpeg in jpegs]
+    held.delete()
+    return hashes
 
 
 def _delete_signage_photos(records, *, rule, now):
@@ -336,6 +357,8 @@ def _destroy_watchlist_batch(watchlist, *, rule, now, size):
 def _delete_refused_alerts(alerts, *, rule, now):
     def work():
         hashes, removed = _note_files(alert.crop for alert in alerts)
+        held = _drop_held_crops(alerts)
+        hashes, removed = hashes + held, removed + len(held)
         deployment = alerts[0].deployment
         AlertHold.objects.filter(alert__in=alerts).delete()
         Alert.objects.filter(pk__in=[a.pk for a in alerts]).delete()

@@ -1,11 +1,11 @@
 """Images served only through permission checks: a guessed URL gives nothing."""
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 
 from ..models import Role
 from ..permissions import can_operate, has_role, is_authorising_officer
-from ..selectors.alerts import alerts_visible_to
+from ..selectors.alerts import alert_crop_held, alerts_visible_to
 from ..selectors.watchlists import entries_visible_to
 from .common import login_required_view, visible_or_404
 
@@ -14,6 +14,10 @@ def _image(field_file):
     if not field_file or not field_file.name or not default_storage.exists(field_file.name):
         raise Http404("Not found")
     response = FileResponse(default_storage.open(field_file.name, "rb"), content_type="image/jpeg")
+    return _private(response)
+
+
+def _private(response):
     # Biometric images stay out of shared caches and the browser's disk cache.
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -27,6 +31,10 @@ def alert_crop(request, public_id):
     alert = visible_or_404(alerts_visible_to(request.user), public_id=public_id)
     if not (can_operate(request.user, alert.deployment) or is_authorising_officer(request.user)):
         raise Http404("Not found")
+    held = alert_crop_held(alert)
+    if held is not None:
+        # The media store has not taken it yet (full or failing): serve the held copy.
+        return _private(HttpResponse(held, content_type="image/jpeg"))
     return _image(alert.crop)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from ..forms import AdjudicationForm
 from ..models import Adjudication
 from ..permissions import can_operate, is_authorising_officer
-from ..selectors.alerts import alerts_visible_to
+from ..selectors.alerts import alerts_visible_to, crops_waiting_for
 from ..selectors.deployments import deployments_visible_to
 from ..services.alerts import alert_adjudicate
 from .common import attempt, login_required_view, visible_or_404
@@ -50,6 +50,7 @@ def operate(request, public_id):
             "can_adjudicate": can_operate(request.user, deployment),
             "outcomes": AdjudicationForm.base_fields["outcome"].choices[1:],
             "feed_url": reverse("deployment-operate-feed", args=[deployment.public_id]),
+            "crops_waiting": crops_waiting_for(request.user, deployment),
         },
     )
 
@@ -58,12 +59,14 @@ def operate(request, public_id):
 def operate_feed(request, public_id):
     deployment = _operated(request, public_id)
     deployment.refresh_from_db(fields=["status", "faces_processed"])
+    waiting = crops_waiting_for(request.user, deployment)
     return JsonResponse(
         {
             "status": deployment.get_status_display(),
             "live": deployment.status == "live",
             "faces_processed": deployment.faces_processed,
             "at": timezone.now().isoformat(),
+            "storage_warning": waiting.message if waiting else "",
             "cameras": [
                 {
                     "name": b.camera.name,

@@ -72,6 +72,9 @@
         renderQueue(feed.alerts);
         document.getElementById("deployment-status").textContent = feed.status;
         document.getElementById("faces-processed").textContent = feed.faces_processed;
+        const warning = document.getElementById("storage-warning");
+        warning.textContent = feed.storage_warning;
+        warning.hidden = !feed.storage_warning;
       }
     } finally {
       setTimeout(poll, 2000);
