@@ -56,6 +56,11 @@ def revoke_operator(user, deployment):
     remove_perm(OPERATE_DEPLOYMENT, user, deployment)
 
 
+def can_publish_signage_photos(user):
+    """Authorising and compliance officers decide which signage photos the public sees."""
+    return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
 def can_see_biometrics(user):
     """Compliance officers read everything except biometric images."""
     return has_role(user, Role.AUTHORISING_OFFICER, Role.WATCHLIST_MANAGER, Role.OPERATOR)

@@ -55,11 +55,22 @@ urlpatterns = [
     path("entries/<uuid:entry_id>/reject/", watchlists.entry_reject, name="entry-reject"),
     # Field evidence, the operator's view, images
     path(D + "evidence/", field.field_evidence, name="field-evidence"),
+    path(
+        "signs/<uuid:sign_id>/photo/publish/",
+        deployments.signage_photo_publish,
+        name="signage-photo-publish",
+    ),
+    path(
+        "signs/<uuid:sign_id>/photo/withdraw/",
+        deployments.signage_photo_withdraw,
+        name="signage-photo-withdraw",
+    ),
     path(D + "operate/", operator.operate, name="deployment-operate"),
     path(D + "operate/feed.json", operator.operate_feed, name="deployment-operate-feed"),
     path("alerts/<uuid:alert_id>/adjudicate/", operator.adjudicate, name="alert-adjudicate"),
     path("images/alerts/<uuid:public_id>.jpg", media.alert_crop, name="alert-crop"),
     path("images/entries/<uuid:public_id>.jpg", media.entry_image, name="entry-image"),
+    path("images/signs/<uuid:public_id>.jpg", media.signage_photo, name="signage-photo"),
     # Compliance
     path("audit/", audit.audit_list, name="audit-list"),
     re_path(r"^audit/export\.(?P<fmt>json|csv)$", audit.audit_export, name="audit-export"),

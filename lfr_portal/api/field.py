@@ -8,9 +8,13 @@ from rest_framework.response import Response
 
 from ..models import LeafletRecord, SignageRecord
 from ..selectors.deployments import deployment_get, deployments_visible_to
+from ..selectors.field import signage_visible_to
 from ..services import field as services
+from ..services import publication
 from .common import (
     ALL_ROLES,
+    AO,
+    COMPLIANCE,
     DB_INT_MAX,
     FIELD_OFFICER,
     READ_ERRORS,
@@ -19,6 +23,7 @@ from .common import (
     ApiSerializer,
     ListApi,
     PresenceField,
+    ReasonInputSerializer,
     RoleApi,
     error_responses,
 )
@@ -38,6 +43,16 @@ def _longitude(**kwargs):
     )
 
 
+class PhotoPublishedField(serializers.BooleanField):
+    """Whether the public page shows the photo now: approved, and the photo still held."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, record):
+        return bool(record.photo and record.photo_deleted_at is None and record.photo_published_at)
+
+
 class SignageOutputSerializer(ApiSerializer):
     public_id = serializers.UUIDField()
     deployment = serializers.UUIDField(source="deployment.public_id")
@@ -48,6 +63,13 @@ class SignageOutputSerializer(ApiSerializer):
     placed_at = serializers.DateTimeField()
     removed_at = serializers.DateTimeField(allow_null=True)
     has_photo = PresenceField(source="photo")
+    photo_published = PhotoPublishedField(
+        help_text="Whether the public transparency page shows the photo now."
+    )
+    photo_published_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the photo was approved for the public page; null while it is not.",
+    )
     recorded_by = serializers.CharField(source="recorded_by.username")
 
     class Meta:
@@ -141,6 +163,42 @@ class SignageRemoveApi(RoleApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = services.signage_mark_removed(
+            actor=request.user, record=record, **serializer.validated_data
+        )
+        return Response(SignageOutputSerializer(record).data)
+
+
+class SignagePhotoPublishApi(RoleApi):
+    """Approves the sign's photo for the public transparency page.
+
+    An authorising officer or a compliance officer who did not record the sign (four eyes),
+    for an approved, live or ended deployment. The photo itself is never in the API.
+    """
+
+    allowed_roles = (AO, COMPLIANCE)
+
+    @_record_schema(None, SignageOutputSerializer, ok=200)
+    def post(self, request, public_id):
+        record = signage_visible_to(request.user).get(public_id=public_id)
+        record = publication.signage_photo_publish(actor=request.user, record=record)
+        return Response(SignageOutputSerializer(record).data)
+
+
+class SignagePhotoWithdrawApi(RoleApi):
+    """Takes the sign's photo off the public transparency page at once, with the reason."""
+
+    allowed_roles = (AO, COMPLIANCE)
+    parser_classes = (JSONParser,)
+
+    class InputSerializer(ReasonInputSerializer):
+        pass
+
+    @_record_schema(InputSerializer, SignageOutputSerializer, ok=200)
+    def post(self, request, public_id):
+        record = signage_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = publication.signage_photo_withdraw(
             actor=request.user, record=record, **serializer.validated_data
         )
         return Response(SignageOutputSerializer(record).data)

@@ -180,6 +180,16 @@ urlpatterns = [
         field.SignageRemoveApi.as_view(),
         name="api-signage-remove",
     ),
+    path(
+        "signage/<uuid:public_id>/publish/",
+        field.SignagePhotoPublishApi.as_view(),
+        name="api-signage-photo-publish",
+    ),
+    path(
+        "signage/<uuid:public_id>/withdraw/",
+        field.SignagePhotoWithdrawApi.as_view(),
+        name="api-signage-photo-withdraw",
+    ),
     path("watchlists/", include(watchlist_patterns)),
     path("watchlist-entries/", include(entry_patterns)),
     path("alerts/", include(alert_patterns)),

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
-from ..models import DeploymentStatus, Role, SignageRecord
-from ..permissions import has_role, is_authorising_officer
+from ..models import DeploymentStatus, SignageRecord
+from ..permissions import can_publish_signage_photos
 from .audit import audit_record
 
 # Deployments the public page can show; a photo of any other would never be seen.
@@ -22,10 +22,6 @@ PUBLISHABLE_STATUSES = (
 )
 
 
-def _may_publish(actor):
-    return is_authorising_officer(actor) or has_role(actor, Role.COMPLIANCE_OFFICER)
-
-
 def _lock(record):
     return SignageRecord.objects.select_for_update().select_related("deployment").get(pk=record.pk)
 
@@ -34,12 +30,14 @@ def _lock(record):
 def signage_photo_publish(*, actor, record):
     """Approve a signage photo for the public transparency page."""
     record = _lock(record)
-    if not _may_publish(actor):
+    if not can_publish_signage_photos(actor):
         raise NotPermitted(
             "Only an authorising officer or a compliance officer may publish a signage photo."
         )
     if record.recorded_by_id == actor.pk:
-        raise NotPermitted("Whoever recorded the sign may not publish its photo (four eyes).")
+        raise NotPermitted(
+            "Whoever recorded the sign may not publish its photo (four eyes).", code="four_eyes"
+        )
     if not record.photo or record.photo_deleted_at is not None:
         raise InvalidTransition("This sign has no photo to publish.")
     if record.photo_published_at is not None:
@@ -66,7 +64,7 @@ def signage_photo_publish(*, actor, record):
 def signage_photo_withdraw(*, actor, record, reason):
     """Take a published photo off the public page, for instance when a face is spotted late."""
     record = _lock(record)
-    if not _may_publish(actor):
+    if not can_publish_signage_photos(actor):
         raise NotPermitted(
             "Only an authorising officer or a compliance officer may withdraw a signage photo."
         )

@@ -22,11 +22,13 @@ from ..forms import (
     ScheduleFilterForm,
 )
 from ..models import Camera, DeploymentStatus, Role
-from ..permissions import has_role, is_authorising_officer
+from ..permissions import can_publish_signage_photos, has_role, is_authorising_officer
 from ..selectors.accuracy import deployment_accuracy, expected_false_alerts
 from ..selectors.deployments import deployments_visible_to
+from ..selectors.field import sign_photo_review, signage_visible_to
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..services import deployments as services
+from ..services import publication
 from .common import attempt, login_required_view, visible_or_404
 
 PAGE_SIZE = 25
@@ -167,6 +169,24 @@ def deployment_edit(request, public_id):
     )
 
 
+def _withdraw_form(sign, data=None):
+    # One form per sign on the page: the ids must differ, the field name need not.
+    form = ReasonForm(data, auto_id=f"id_withdraw_{sign.public_id}_%s")
+    form.fields["reason"].label = "Why withdraw it"
+    form.fields["reason"].error_messages["required"] = "Withdrawing a photo needs a reason."
+    return form
+
+
+def _signage(request, deployment):
+    """The deployment's signs; for those who decide on photos, each photo's state and forms."""
+    signs = list(deployment.signage.all())
+    for sign in signs:
+        sign.photo_review = sign_photo_review(request.user, deployment, sign)
+        if sign.photo_review and sign.photo_review.can_withdraw:
+            sign.withdraw_form = _withdraw_form(sign)
+    return signs
+
+
 def _detail_context(request, deployment, **extra):
     actions = actions_for(request.user, deployment)
     checklist, _ = (
@@ -183,7 +203,8 @@ def _detail_context(request, deployment, **extra):
         "documents": list(deployment.documents.all()),
         "cameras": cameras,
         "summary": watchlist_summary(deployment.watchlist),
-        "signage": list(deployment.signage.all()),
+        "signage": _signage(request, deployment),
+        "photo_reviewer": can_publish_signage_photos(request.user),
         "leaflets": list(deployment.leaflets.all()),
         "alerts": alert_counts(deployment),
         "checklist": checklist,
@@ -431,6 +452,48 @@ def deployment_cancel(request, public_id):
         template="deployments/cancel.html",
         success="Cancelled.",
     )
+
+
+def _sign(request, sign_id):
+    return visible_or_404(signage_visible_to(request.user), public_id=sign_id)
+
+
+@require_POST
+@login_required_view
+def signage_photo_publish(request, sign_id):
+    """Shows the sign's photo on the public transparency page; the service checks who and when."""
+    sign = _sign(request, sign_id)
+    attempt(
+        request,
+        None,
+        lambda: publication.signage_photo_publish(actor=request.user, record=sign),
+        success="Photo published on the transparency page.",
+    )
+    return redirect(_detail_url(sign.deployment))
+
+
+@require_POST
+@login_required_view
+def signage_photo_withdraw(request, sign_id):
+    sign = _sign(request, sign_id)
+    form = _withdraw_form(sign, request.POST)
+    review = sign_photo_review(request.user, sign.deployment, sign)
+    if form.is_valid() or not (review and review.can_withdraw):
+        # Whoever the page offers no form to hears the service's refusal, naming the rule.
+        attempt(
+            request,
+            None,
+            lambda: publication.signage_photo_withdraw(
+                actor=request.user, record=sign, reason=form.cleaned_data.get("reason", "")
+            ),
+            success="Photo withdrawn from the transparency page.",
+        )
+        return redirect(_detail_url(sign.deployment))
+    context = _detail_context(request, _deployment(request, sign.deployment.public_id))
+    for shown in context["signage"]:
+        if shown.pk == sign.pk:
+            shown.withdraw_form = form
+    return render(request, "deployments/detail.html", context, status=400)
 
 
 @require_POST

@@ -4,8 +4,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 
 from ..models import Role
-from ..permissions import can_operate, has_role, is_authorising_officer
+from ..permissions import (
+    can_operate,
+    can_publish_signage_photos,
+    has_role,
+    is_authorising_officer,
+)
 from ..selectors.alerts import alert_crop_held, alerts_visible_to
+from ..selectors.field import signage_visible_to
 from ..selectors.watchlists import entries_visible_to
 from .common import login_required_view, visible_or_404
 
@@ -56,3 +62,14 @@ def entry_image(request, public_id):
     if entry is None:
         raise Http404("Not found")
     return _image(entry.reference_image)
+
+
+@login_required_view
+def signage_photo(request, public_id):
+    # A sign's photo may show passers-by: only those who decide whether the public sees it.
+    if not can_publish_signage_photos(request.user):
+        raise Http404("Not found")
+    record = visible_or_404(signage_visible_to(request.user), public_id=public_id)
+    if record.photo_deleted_at is not None:
+        raise Http404("Not found")
+    return _image(record.photo)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from lfr_portal.models import DeploymentStatus, EntryStatus, Role, WatchlistStatus
 from lfr_portal.permissions import grant_operator
+from lfr_portal.services import publication
 from tests import builders
 from tests.factories import (
     AlertFactory,
@@ -223,6 +224,24 @@ def signage_remove(r):
     return Call({"public_id": record.public_id}, {"removed_at": timezone.now().isoformat()})
 
 
+def _sign_with_photo(r):
+    """A photo another officer took, on a deployment the public page shows."""
+    deployment = DeploymentFactory(created_by=r.planner, status=DeploymentStatus.APPROVED)
+    record = SignageFactory(deployment=deployment)
+    record.photo.save("sign.png", png("sign.png"), save=True)
+    return record
+
+
+def signage_photo_publish(r):
+    return Call({"public_id": _sign_with_photo(r).public_id})
+
+
+def signage_photo_withdraw(r):
+    record = _sign_with_photo(r)
+    publication.signage_photo_publish(actor=user_with_role(AO), record=record)
+    return Call({"public_id": record.public_id}, {"reason": "A passer-by's face is visible."})
+
+
 def leaflet_list(r):
     return Call({"public_id": _submitted_seen_by_all(r).public_id})
 
@@ -377,6 +396,13 @@ ENDPOINTS = [
     Endpoint("GET", f"{D}/{{public_id}}/signage/", EVERY_ROLE, signage_list),
     Endpoint("POST", f"{D}/{{public_id}}/signage/record/", {FIELD}, signage_record),
     Endpoint("POST", "/api/signage/{public_id}/remove/", {FIELD}, signage_remove),
+    Endpoint("POST", "/api/signage/{public_id}/publish/", {AO, COMPLIANCE}, signage_photo_publish),
+    Endpoint(
+        "POST",
+        "/api/signage/{public_id}/withdraw/",
+        {AO, COMPLIANCE},
+        signage_photo_withdraw,
+    ),
     Endpoint("GET", f"{D}/{{public_id}}/leaflets/", EVERY_ROLE, leaflet_list),
     Endpoint("POST", f"{D}/{{public_id}}/leaflets/record/", {FIELD}, leaflet_record),
     Endpoint("GET", f"{W}/{{public_id}}/", {AO, MANAGER, COMPLIANCE}, watchlist_detail),
