@@ -6,7 +6,11 @@ from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
+from .broker import redis_channel_close_tolerates_a_dead_broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lfr_portal.settings.local")
+# Without it a worker exits when Redis crashes under it (lfr_portal/broker.py).
+redis_channel_close_tolerates_a_dead_broker()
 
 app = Celery("lfr_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -35,7 +39,10 @@ app.conf.update(
     task_acks_late=False,
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
-    broker_connection_max_retries=3,
+    # A running worker waits out a broker restart however long it takes (with three
+    # retries it exited after ~12 s of a Redis outage); starting without a broker still
+    # fails at once, through the check below.
+    broker_connection_max_retries=None,
     timezone=os.environ.get("LFR_TIME_ZONE", "Europe/London"),
     beat_schedule={
         "worker-heartbeat": {

@@ -85,3 +85,6 @@ urlpatterns = [
 
 if settings.LFR_OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+# A database outage answers 503 "temporarily unavailable", not a 500.
+handler500 = "lfr_portal.views.errors.server_error"

@@ -7,10 +7,14 @@ switch, a cancellation or the window's end stops it within about half a second
 plus one frame. Every face that does not match lives only in local variables of
 `_process_frame`: its pixels, box and embedding are overwritten or dropped before
 the next frame, and only the count of faces survives.
+
+While the database is unreachable the job stops reading frames and holds the chunk in
+hand, retrying with backoff, so a database restart costs a pause, not frames or alerts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 
 import cv2
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from lfr_portal.models import CameraState
@@ -39,6 +44,12 @@ log = logging.getLogger(__name__)
 
 STOP_CHECK_SECONDS = 0.5
 RECONNECT_BACKOFF = (0.5, 1, 2, 4, 8, 10)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_BACKOFF = (0.5, 1, 2, 3)
+# Longer than a database restart takes, and short enough that a round (60 s) plus this
+# wait ends inside camera_run's soft time limit (180 s); past it the task fails and is
+# retried, and beat's watchdog restarts the job once the database is back.
+DATABASE_WAIT_SECONDS = 100
 
 
 @dataclass
@@ -51,11 +62,17 @@ class _Session:
     matrix_key: tuple = ()
     entry_ids: list = field(default_factory=list)
     matrix: object = None
+    # The checkpoint this session handed on at, and when.
+    chunk_index: int = -1
+    handed_on_at: float = 0.0
 
 
 # One entry per camera this process is running; a continuation task that lands on
 # the same process reuses the open stream and the tracker, so there is no gap.
 _sessions: dict[int, _Session] = {}
+# A session no task has come back for in this many rounds was taken on by another
+# worker process; its stream is closed here.
+SESSION_IDLE_ROUNDS = 3
 
 
 class JobOutcome:
@@ -71,7 +88,13 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
     if context is None:
         _close_session(booking_id)
         return JobOutcome.STOPPED
+    _close_idle_sessions(keep=booking_id)
     session = _sessions.get(booking_id)
+    if session is not None and session.chunk_index != context.chunk_index:
+        # Another worker process ran the camera after this one handed it on: this
+        # stream is not at the committed position.
+        _close_session(booking_id)
+        session = None
     token = session.token if session else uuid.uuid4().hex
     if not svc.camera_job_claim(booking_id=booking_id, token=token):
         return JobOutcome.BUSY
@@ -87,6 +110,16 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
         svc.camera_job_release(booking_id=booking_id, token=token)
         log.warning("camera job %s failed: %s", booking_id, exc)
         return JobOutcome.FAILED
+    except Exception:
+        # The frames read since the last commit were never counted (the database stayed
+        # away too long, the time limit struck), so the next task must reopen the source
+        # at the committed position, not carry on from where this one stopped reading.
+        _close_session(booking_id)
+        # And may take the camera at once, where the database lets this job let go of it
+        # (otherwise the claim lapses with the heartbeat).
+        with contextlib.suppress(*DATABASE_ERRORS):
+            svc.camera_job_release(booking_id=booking_id, token=token)
+        raise
 
 
 def _run(context, session, token, time_budget):
@@ -102,7 +135,8 @@ def _run(context, session, token, time_budget):
             log.warning("camera job %s failed: %s", booking_id, exc)
             return JobOutcome.FAILED
         if source is None:
-            return JobOutcome.STOPPED
+            # Stopped while the stream was still down: let go of the camera all the same.
+            return _finish(context, token, JobOutcome.STOPPED)
         session = _Session(token=token, source=source, tracker=FaceTracker())
         _sessions[booking_id] = session
     svc.camera_state_set(booking_id=booking_id, state=CameraState.RUNNING)
@@ -119,7 +153,9 @@ def _run(context, session, token, time_budget):
         while frames < chunk_frames:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + STOP_CHECK_SECONDS
-                if not deployment_still_live(context.deployment_id):
+                if not _until_database_answers(
+                    context, token, deployment_still_live, context.deployment_id
+                ):
                     outcome = JobOutcome.STOPPED
                     break
             now = timezone.now()
@@ -154,7 +190,14 @@ def _run(context, session, token, time_budget):
         if outcome is not None:
             return _finish(context, token, outcome)
         if time.monotonic() >= deadline:
-            svc.camera_job_heartbeat(booking_id=booking_id, token=token)
+            _until_database_answers(
+                context, token, svc.camera_job_heartbeat, booking_id=booking_id, token=token
+            )
+            session.chunk_index, session.handed_on_at = chunk_index, time.monotonic()
+            # The next task may land on any worker process: it takes the camera from here.
+            _until_database_answers(
+                context, token, svc.camera_job_release, booking_id=booking_id, token=token
+            )
             return JobOutcome.CONTINUE
 
 
@@ -190,7 +233,11 @@ def _process_frame(engine, session, frame, position, threshold, now):
 
 
 def _commit(context, token, chunk_index, session, frames, faces, drafts):
-    svc.recognition_chunk_commit(
+    # A retry of a chunk whose commit did land (the answer was lost) writes nothing twice.
+    _until_database_answers(
+        context,
+        token,
+        svc.recognition_chunk_commit,
         booking_id=context.booking_id,
         chunk_index=chunk_index,
         source_position=session.source.position if session.source.is_file else 0,
@@ -264,11 +311,64 @@ def _wait_live(context, token, seconds):
     """Sleep in short steps, so a stop is seen within half a second; False once stopped."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if not deployment_still_live(context.deployment_id):
+        if not _until_database_answers(
+            context, token, deployment_still_live, context.deployment_id
+        ):
             return False
-        svc.camera_job_heartbeat(booking_id=context.booking_id, token=token)
+        _until_database_answers(
+            context,
+            token,
+            svc.camera_job_heartbeat,
+            booking_id=context.booking_id,
+            token=token,
+        )
         time.sleep(min(STOP_CHECK_SECONDS, max(end - time.monotonic(), 0)))
-    return deployment_still_live(context.deployment_id)
+    return _until_database_answers(context, token, deployment_still_live, context.deployment_id)
+
+
+def _until_database_answers(context, token, call, /, *args, **kwargs):
+    """`call(*args, **kwargs)`, waiting out a database outage with backoff.
+
+    The job reads no frames meanwhile, so nothing goes uncounted. Once the database
+    answers, the heartbeat is renewed first, before beat's watchdog takes the job for
+    dead and starts another (JobSuperseded if it already has).
+    """
+    waited_since = None
+    attempt = 0
+    while True:
+        try:
+            if waited_since is not None:
+                svc.camera_job_heartbeat(booking_id=context.booking_id, token=token)
+            result = call(*args, **kwargs)
+        except DATABASE_ERRORS as exc:
+            # A connection the outage broke is never used again.
+            connection.close()
+            if waited_since is None:
+                waited_since = time.monotonic()
+                log.warning(
+                    "camera job %s: the database is unreachable (%s); holding the chunk",
+                    context.booking_id,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                )
+            if time.monotonic() - waited_since >= DATABASE_WAIT_SECONDS:
+                raise
+            time.sleep(DATABASE_BACKOFF[min(attempt, len(DATABASE_BACKOFF) - 1)])
+            attempt += 1
+            continue
+        if waited_since is not None:
+            log.info(
+                "camera job %s: the database answers again after %.1f s",
+                context.booking_id,
+                time.monotonic() - waited_since,
+            )
+        return result
+
+
+def _close_idle_sessions(*, keep):
+    idle = SESSION_IDLE_ROUNDS * settings.LFR_RECOGNITION_TASK_SECONDS
+    for booking_id, session in list(_sessions.items()):
+        if booking_id != keep and time.monotonic() - session.handed_on_at > idle:
+            _close_session(booking_id)
 
 
 def _close_session(booking_id):

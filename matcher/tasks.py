@@ -1,12 +1,16 @@
 """Celery tasks of the recognition workers. Thin: they take ids and call the job code."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 log = logging.getLogger(__name__)
+
+CAMERA_RUN_SOFT_LIMIT = 180
 
 
 @shared_task(
@@ -14,20 +18,55 @@ log = logging.getLogger(__name__)
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=180,
+    soft_time_limit=CAMERA_RUN_SOFT_LIMIT,
     time_limit=240,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=5,
 )
 def camera_run(self, booking_id):
-    """Run one camera's recognition for a bounded time, then hand on to a fresh task."""
+    """Run one camera's recognition for a bounded time, then hand on to a fresh task.
+
+    Once the broker has failed to take the next task (Redis restarting), this task keeps
+    the camera for as many rounds as fit inside its time limit before it tries again: the
+    workers' consumers take a while to reconnect, and meanwhile recognition goes on here.
+    If the broker still refuses, beat's watchdog restarts the job once it is back.
+    """
+    from django.conf import settings
+
     from matcher.jobs import JobOutcome, run_camera_job
 
-    outcome = run_camera_job(booking_id)
-    if outcome == JobOutcome.CONTINUE:
-        camera_run.apply_async(args=[booking_id])
-    return outcome
+    started = time.monotonic()
+    broker_failed = False
+    while True:
+        outcome = run_camera_job(booking_id)
+        if outcome != JobOutcome.CONTINUE:
+            return outcome
+        # One more round, with a round's worth of margin for a slow commit.
+        elapsed = time.monotonic() - started
+        another_round_fits = (
+            elapsed + 2 * settings.LFR_RECOGNITION_TASK_SECONDS <= CAMERA_RUN_SOFT_LIMIT
+        )
+        if broker_failed and another_round_fits:
+            continue
+        try:
+            camera_run.apply_async(args=[booking_id])
+            return outcome
+        except KombuError as exc:
+            if not another_round_fits:
+                log.warning(
+                    "camera booking %s: cannot hand on to the next task (%s); the watchdog "
+                    "restarts it when the broker is back",
+                    booking_id,
+                    exc,
+                )
+                return outcome
+            broker_failed = True
+            log.warning(
+                "camera booking %s: cannot hand on to the next task (%s); carrying on here",
+                booking_id,
+                exc,
+            )
 
 
 @shared_task(

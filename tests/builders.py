@@ -90,9 +90,10 @@ __all__ = [
 ]
 
 
-def live_with_real_watchlist(operator, source_url, references, **kwargs):
+def live_with_real_watchlist(operator, source_url, references, *, start=True, **kwargs):
     """A live deployment whose one camera reads `source_url` and whose watchlist holds
     one enrolled entry per (label, image path) in `references`, enrolled by the real engine.
+    With start=False it is left ready to go live, for the test to start another way.
 
     Returns (deployment, {entry id: label}).
     """
@@ -143,6 +144,8 @@ def live_with_real_watchlist(operator, source_url, references, **kwargs):
         actor=deployment.created_by, deployment=deployment, operator=operator
     )
     deployment.refresh_from_db()
+    if not start:
+        return deployment, labels
     return dep.deployment_start(actor=operator, deployment=deployment), labels
 
 

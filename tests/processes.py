@@ -1,7 +1,9 @@
-"""Real processes for tests: a Celery worker reading Redis and the test database."""
+"""Real processes for tests: a Celery worker and beat reading Redis and the test database,
+and the web app under gunicorn."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,29 +39,77 @@ def child_env(**extra):
 
 @contextmanager
 def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
-    """Start `celery worker` as its own process; stop it and hand back its log on exit."""
+    """Start `celery worker` as its own process; stop it and hand back its log on exit.
+
+    It reads the test settings' Redis databases, emptied first, unless `env` names
+    others (CELERY_BROKER_URL, CELERY_RESULT_BACKEND): those are used as they are.
+    """
     import redis
 
-    for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
-        redis.Redis.from_url(url).flushdb()
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    log_path = tmp_path / "worker.log"
+    if "CELERY_BROKER_URL" not in env:
+        for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
+            redis.Redis.from_url(url).flushdb()
+    command = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "lfr_portal",
+        "worker",
+        "-Q",
+        queues,
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"test-{os.getpid()}@%h",
+    ]
+    with _service(command, tmp_path / "worker.log", env, ready=b" ready.") as proc:
+        yield proc
+
+
+@contextmanager
+def celery_beat(tmp_path, **env):
+    """Start `celery beat` as its own process, its schedule file under tmp_path."""
+    command = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "lfr_portal",
+        "beat",
+        "--loglevel=INFO",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+    ]
+    with _service(command, tmp_path / "beat.log", env, ready=b"beat: Starting...") as proc:
+        yield proc
+
+
+@contextmanager
+def web_server(tmp_path, workers=2, **env):
+    """Serve lfr_portal.wsgi with gunicorn on a free loopback port; `proc.url` is its address."""
+    port = free_port()
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "lfr_portal.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--timeout=60",
+        "--graceful-timeout=5",
+        "--no-control-socket",
+    ]
+    with _service(command, tmp_path / "web.log", env, ready=b"Booting worker") as proc:
+        proc.url = f"http://127.0.0.1:{port}"
+        yield proc
+
+
+@contextmanager
+def _service(command, log_path, env, *, ready, timeout=60):
+    """Run `command` in its own process group until `ready` is in its log; stop it on exit
+    and keep its log as `log_text`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "celery"),
-                "-A",
-                "lfr_portal",
-                "worker",
-                "-Q",
-                queues,
-                f"--concurrency={concurrency}",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"test-{os.getpid()}@%h",
-            ],
+            command,
             cwd=ROOT,
             env=child_env(**env),
             stdout=log,
@@ -68,7 +118,11 @@ def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
         )
     proc.log_text_so_far = lambda: log_path.read_text(errors="replace")
     try:
-        _wait_ready(proc, log_path)
+        deadline = time.monotonic() + timeout
+        while ready not in log_path.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not start:\n{proc.log_text_so_far()}")
+            time.sleep(0.2)
         yield proc
     finally:
         if proc.poll() is None:
@@ -81,15 +135,10 @@ def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
         proc.log_text = log_path.read_text(errors="replace")
 
 
-def _wait_ready(proc, log_path, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited early:\n{log_path.read_text(errors='replace')}")
-        if b" ready." in log_path.read_bytes():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"worker not ready in {timeout}s:\n{log_path.read_text(errors='replace')}")
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_for(predicate, timeout=30, interval=0.2):

@@ -51,6 +51,10 @@ def test_a_short_run_serves_every_kind_of_user_without_errors():
             str(SCRIPT),
             "--duration",
             "5",
+            # Short pauses (a planner's at most 2 s), so every kind of user acts within
+            # the 5 s window however the pauses fall.
+            "--think",
+            "0.25",
             "--users",
             "6",
             "--workers",

@@ -1,5 +1,6 @@
 """Small helpers shared by the services."""
 
+import logging
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -7,9 +8,13 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import transaction
+from kombu.exceptions import KombuError
 
 from ..errors import RuleViolation
 from .uploads import image_cleaned
+
+log = logging.getLogger(__name__)
 
 
 def jsonable(value):
@@ -90,3 +95,24 @@ def save_upload(field_file, upload, saved):
     cleaned = image_cleaned(upload, field=field_file.field.name)
     field_file.save(cleaned.name, cleaned, save=False)
     saved.append(field_file.name)
+
+
+def task_send_on_commit(name, *, args, queue):
+    """After the transaction commits, send a task by name (the portal never imports the
+    matcher).
+
+    A broker that cannot be reached must not turn a change that has committed into an
+    error page, so the failure is logged and the answer goes out. The work is not lost:
+    beat's watchdog starts a live camera whose job never began, and a watchlist manager's
+    "enrol pending" sends waiting entries again. No result is asked for, so sending never
+    waits on the result backend either (with Redis down that wait was 19 s).
+    """
+    from ..celery import app
+
+    def send():
+        try:
+            app.send_task(name, args=args, queue=queue, ignore_result=True)
+        except KombuError as exc:
+            log.error("could not send %s%s: the Celery broker is unreachable (%s)", name, args, exc)
+
+    transaction.on_commit(send)

@@ -28,7 +28,13 @@ from ..models import (
 from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
 from ..selectors.accuracy import calibration_problem, force_ceiling
 from .audit import audit_record
-from .common import apply_changes, jsonable, normalise_coordinates, validate_model
+from .common import (
+    apply_changes,
+    jsonable,
+    normalise_coordinates,
+    task_send_on_commit,
+    validate_model,
+)
 
 S = DeploymentStatus
 
@@ -521,17 +527,9 @@ def deployment_start(*, actor, deployment):
 
 
 def _start_recognition(deployment):
-    """After commit, one recognition job per camera (by task name: the portal never
-    imports the matcher)."""
-    from ..celery import app
-
-    booking_ids = list(deployment.cameras.values_list("pk", flat=True))
-
-    def send():
-        for booking_id in booking_ids:
-            app.send_task("matcher.camera_run", args=[booking_id], queue="recognition")
-
-    transaction.on_commit(send)
+    """After commit, one recognition job per camera."""
+    for booking_id in deployment.cameras.values_list("pk", flat=True):
+        task_send_on_commit("matcher.camera_run", args=[booking_id], queue="recognition")
 
 
 def _end(deployment, *, status, actor, reason, early):

@@ -17,7 +17,13 @@ from ..models import (
 )
 from ..permissions import has_role, is_authorising_officer
 from .audit import audit_record
-from .common import files_removed_on_failure, jsonable, save_upload, validate_model
+from .common import (
+    files_removed_on_failure,
+    jsonable,
+    save_upload,
+    task_send_on_commit,
+    validate_model,
+)
 
 ENTRY_FIELDS = (
     "display_name",
@@ -130,15 +136,10 @@ def _lock_entry(entry):
 
 
 def _enqueue_enrolment(entry_ids):
-    """After commit, ask a recognition worker to enrol these entries (by task name:
-    the portal never imports the matcher)."""
-    from ..celery import app
-
+    """After commit, ask a recognition worker to enrol these entries."""
     ids = list(entry_ids)
     if ids:
-        transaction.on_commit(
-            lambda: app.send_task("matcher.enrol_entries", args=[ids], queue="recognition")
-        )
+        task_send_on_commit("matcher.enrol_entries", args=[ids], queue="recognition")
 
 
 @transaction.atomic

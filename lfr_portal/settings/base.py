@@ -207,12 +207,15 @@ LFR_MAP_TILE_ATTRIBUTION = env_str("LFR_MAP_TILE_ATTRIBUTION", "&copy; OpenStree
 # --- Cache ----------------------------------------------------------------------
 # The public transparency pages are cached so a busy day does not reach the database on
 # every request. Per-process memory by default; Redis shares one cache across processes.
+# While Redis is down the cache is skipped (lfr_portal/cache.py), and a Redis that stops
+# answering costs a request at most a second per call, not a hang.
 LFR_CACHE_URL = env_str("LFR_CACHE_URL")
 if LFR_CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lfr_portal.cache.FailSoftRedisCache",
             "LOCATION": LFR_CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -84,7 +84,11 @@ SUPPORTED_DATABASE_ENGINES = {
 def database_from_env(default_url):
     url = env_str("DATABASE_URL", default_url)
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+        # With persistent connections, one that a database restart broke is replaced at
+        # the start of the next request rather than failing it.
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True
+        )
     except Exception:  # dj-database-url raises several types for bad input
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a usable database URL ({redact_url(url)}); "
