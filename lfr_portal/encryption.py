@@ -67,6 +67,11 @@ def decrypt_text(token):
         ) from None
 
 
+# Marks a serialised value as ciphertext; no camera source URL can start with it (the
+# camera source rules accept no such scheme).
+SERIALISED_PREFIX = "fernet:"
+
+
 class EncryptedTextField(models.TextField):
     """Text that Python sees in clear and the database holds only encrypted.
 
@@ -84,6 +89,20 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt_text(value)
+
+    def value_to_string(self, obj):
+        # What serialisers write (dumpdata, fixtures): the ciphertext, marked, never the
+        # value in clear, so a dump is no more sensitive than the database it came from.
+        value = self.value_from_object(obj)
+        if value is None or value == "":
+            return value
+        return SERIALISED_PREFIX + encrypt_text(value)
+
+    def to_python(self, value):
+        # loaddata hands back what value_to_string wrote.
+        if isinstance(value, str) and value.startswith(SERIALISED_PREFIX):
+            return decrypt_text(value.removeprefix(SERIALISED_PREFIX))
+        return value
 
     def get_lookup(self, lookup_name):
         if lookup_name != "isnull":

@@ -147,3 +147,22 @@ def test_the_migration_encrypts_urls_stored_in_clear(planner):
     assert Camera.objects.get(pk=camera.pk).source_url == URL
     migration.decrypt_sources(apps, editor)
     assert stored_column(camera) == URL
+
+
+def test_a_dump_holds_the_url_only_encrypted_and_loads_back(planner, tmp_path):
+    from django.core.management import call_command
+
+    camera = camera_create(actor=planner, name="Station north", source_url=URL)
+    for fmt in ("json", "xml", "yaml"):
+        out = tmp_path / f"cameras.{fmt}"
+        call_command("dumpdata", "lfr_portal.camera", format=fmt, output=str(out))
+        text = out.read_text()
+        assert PASSWORD not in text and "10.0.0.9" not in text and "officer" not in text, fmt
+        assert "fernet:" in text, fmt
+    dump = tmp_path / "cameras.json"
+
+    Camera.objects.filter(pk=camera.pk).update(name="changed")
+    call_command("loaddata", str(dump), verbosity=0)
+    loaded = Camera.objects.get(pk=camera.pk)
+    assert loaded.name == "Station north" and loaded.source_url == URL
+    assert PASSWORD not in stored_column(loaded)
