@@ -103,10 +103,10 @@ def main(argv=None):
     subprocess.run(["createdb", *PG, args.database], check=True)
     try:
         with tempfile.TemporaryDirectory(prefix="lfr-load-bench-") as tmp:
-            os.environ.update(bench_env(Path(tmp), args))
             for path in (str(ROOT), str(BENCHMARKS)):
                 if path not in sys.path:
                     sys.path.insert(0, path)
+            os.environ.update(bench_env(Path(tmp), args))
             flush_redis()
             try:
                 with contextlib.ExitStack() as stack:
@@ -164,17 +164,9 @@ def user_counts(users, weights):
 
 def bench_env(tmp, args):
     from cryptography.fernet import Fernet
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from transparency_bench import write_audit_key
 
-    key = tmp / "audit-key.pem"
-    key.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key = write_audit_key(tmp / "audit-key.pem")
     (tmp / "videos").mkdir()
     return {
         "DJANGO_SETTINGS_MODULE": "lfr_portal.settings.production",
@@ -394,7 +386,6 @@ def seed(args, videos, truth):
     """Accounts, drafts, public history and live deployments, through the services."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
-    from django.core.files.base import ContentFile
     from django.utils import timezone
     from transparency_bench import seed as seed_public_history
 
@@ -411,9 +402,8 @@ def seed(args, videos, truth):
     from lfr_portal.services import deployments as dep
     from lfr_portal.services import field
     from lfr_portal.services import watchlists as wl
-    from matcher.enrol import enrol_entry_ids
-    from tests.builders import complete_draft
-    from tests.factories import BookingFactory, DeploymentFactory, DocumentFactory, EntryFactory
+    from tests.builders import complete_draft, enrolled_entries
+    from tests.factories import BookingFactory, DeploymentFactory, DocumentFactory
 
     seed_public_history(args.past)
     hashed = make_password(PASSWORD)  # once: the production hasher is slow on purpose
@@ -469,20 +459,8 @@ def seed(args, videos, truth):
                 name=f"Load camera {i + 1}.{c + 1}", source_url=f"{video}?realtime=1&loop=1"
             )
             BookingFactory(deployment=deployment, camera=camera, position=f"Pole {c + 1}")
-        entries = []
-        for label, path in references:
-            entry = EntryFactory(
-                watchlist=deployment.watchlist,
-                added_by=adder,
-                display_name=label,
-                enrolment_state="pending",
-            )
-            entry.reference_image.save(path.name, ContentFile(path.read_bytes()), save=True)
-            entries.append(entry.pk)
-        enrol_entry_ids(entries)
-        for entry in WatchlistEntry.objects.filter(pk__in=entries):
-            if entry.enrolment_state != "enrolled":
-                raise RuntimeError(f"{entry.display_name} not enrolled: {entry.enrolment_message}")
+        entries = enrolled_entries(deployment.watchlist, references, adder=adder)
+        for entry in WatchlistEntry.objects.filter(pk__in=list(entries)):
             wl.watchlist_entry_approve(actor=approver, entry=entry)
         wl.watchlist_approve(actor=ao, watchlist=deployment.watchlist)
         deployment = dep.deployment_submit(actor=planners[0], deployment=deployment)

@@ -61,18 +61,25 @@ def main():
             subprocess.run(["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", BENCH_DB])
 
 
-def production_env(tmp, args):
+def write_audit_key(path):
+    """A throw-away Ed25519 key for the audit checkpoints the production settings require."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    key = tmp / "audit-key.pem"
-    key.write_bytes(
+    path.write_bytes(
         Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
     )
+    return path
+
+
+def production_env(tmp, args):
+    from cryptography.fernet import Fernet
+
+    key = write_audit_key(tmp / "audit-key.pem")
     env = {
         "DJANGO_SETTINGS_MODULE": "lfr_portal.settings.production",
         "DJANGO_SECRET_KEY": "transparency-bench-" + os.urandom(16).hex(),
@@ -83,6 +90,7 @@ def production_env(tmp, args):
         "DATABASE_CONN_MAX_AGE": "60",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12",  # required; nothing is enqueued
         "LFR_AUDIT_SIGNING_KEY_FILE": str(key),
+        "LFR_FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "LFR_VAR_DIR": str(tmp / "var"),
         "LFR_LOG_LEVEL": "WARNING",
     }

@@ -97,10 +97,7 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
 
     Returns (deployment, {entry id: label}).
     """
-    from django.core.files.base import ContentFile
-
     from lfr_portal.models import Camera, WatchlistEntry
-    from matcher.enrol import enrol_entry_ids
 
     kwargs.setdefault("starts_at", timezone.now() - timedelta(minutes=10))
     deployment = DeploymentFactory(**kwargs)
@@ -109,21 +106,11 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
         DocumentFactory(deployment=deployment, kind=kind)
     camera = Camera.objects.create(name=f"Test camera {deployment.pk}", source_url=source_url)
     BookingFactory(deployment=deployment, camera=camera)
-    adder = user_with_role(Role.WATCHLIST_MANAGER)
     approver = user_with_role(Role.WATCHLIST_MANAGER)
-    labels = {}
-    for label, path in references:
-        entry = EntryFactory(
-            watchlist=deployment.watchlist,
-            added_by=adder,
-            display_name=label,
-            enrolment_state="pending",
-        )
-        entry.reference_image.save(path.name, ContentFile(path.read_bytes()), save=True)
-        labels[entry.pk] = label
-    enrol_entry_ids(list(labels))
+    labels = enrolled_entries(
+        deployment.watchlist, references, adder=user_with_role(Role.WATCHLIST_MANAGER)
+    )
     for entry in WatchlistEntry.objects.filter(pk__in=list(labels)):
-        assert entry.enrolment_state == "enrolled", (entry.display_name, entry.enrolment_message)
         wl.watchlist_entry_approve(actor=approver, entry=entry)
     wl.watchlist_approve(
         actor=user_with_role(Role.AUTHORISING_OFFICER), watchlist=deployment.watchlist
@@ -147,6 +134,28 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
     if not start:
         return deployment, labels
     return dep.deployment_start(actor=operator, deployment=deployment), labels
+
+
+def enrolled_entries(watchlist, references, *, adder):
+    """One entry per (label, image path) in `references`, added by `adder` and enrolled by
+    the real engine; {entry id: label}. Raises if any reference is not usable."""
+    from django.core.files.base import ContentFile
+
+    from lfr_portal.models import WatchlistEntry
+    from matcher.enrol import enrol_entry_ids
+
+    labels = {}
+    for label, path in references:
+        entry = EntryFactory(
+            watchlist=watchlist, added_by=adder, display_name=label, enrolment_state="pending"
+        )
+        entry.reference_image.save(path.name, ContentFile(path.read_bytes()), save=True)
+        labels[entry.pk] = label
+    enrol_entry_ids(list(labels))
+    for entry in WatchlistEntry.objects.filter(pk__in=list(labels)):
+        if entry.enrolment_state != "enrolled":
+            raise RuntimeError(f"{entry.display_name} not enrolled: {entry.enrolment_message}")
+    return labels
 
 
 def manager_for_finalise():
