@@ -192,15 +192,19 @@ def test_the_whole_path_in_a_browser(page_factory, live_server, axe, video_set, 
         op.wait_for_selector("li[data-alert]", timeout=60_000)
         assert op.evaluate("window.__marker") == "same page"  # no reload happened
         no_serious_violations(axe, op, "operator view")
-        card = op.locator("li[data-alert]").first
+        alert_id = op.locator("li[data-alert]").first.get_attribute("data-alert")
+        card = op.locator(f"li[data-alert='{alert_id}']")
         card.locator("text=Confirmed match").click()
+        assert card.locator("input[value=confirmed]").is_checked()
         card.locator("button:has-text('Arrest')").click()
-        assert wait_for(
+        recorded = wait_for(
             lambda: Alert.objects.filter(
-                deployment=deployment, adjudication=Adjudication.CONFIRMED, outcome=Outcome.ARREST
+                public_id=alert_id, adjudication=Adjudication.CONFIRMED, outcome=Outcome.ARREST
             ).exists(),
-            timeout=15,
+            timeout=30,
         )
+        # On failure, what the operator saw: the card's error line, or the card gone.
+        assert recorded, card.all_inner_texts() or "the card left the queue unrecorded"
 
         # --- the kill switch ------------------------------------------------------
         op.click("text=Stop now (kill switch)")
