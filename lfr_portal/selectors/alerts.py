@@ -47,11 +47,10 @@ class CropsWaiting:
 
 def crops_waiting_for(user, deployment=None):
     """Alert images among those `user` sees that the media store has not taken yet."""
-    pending = AlertCropPending.objects.filter(
-        alert__in=alerts_visible_to(user).values("pk")
-        if deployment is None
-        else alerts_visible_to(user).filter(deployment=deployment).values("pk")
-    )
+    alerts = alerts_visible_to(user)
+    if deployment is not None:
+        alerts = alerts.filter(deployment=deployment)
+    pending = AlertCropPending.objects.filter(alert__in=alerts.values("pk"))
     summary = pending.aggregate(count=Count("pk"), since=Min("created_at"))
     if not summary["count"]:
         return None
