@@ -10,14 +10,15 @@ kind of user, and the frames, faces and alerts the worker handled meanwhile.
 Runs gunicorn with the production settings on 127.0.0.1 only, on its own PostgreSQL
 database (created and dropped here) and its own Redis databases (cache 7, broker 8,
 results 9, flushed first and last), so it never touches real data or the tests' Redis
-databases (10-15). It renders a test video from ../shared/faces
-(benchmarks/make_test_videos.py), builds live deployments whose cameras play it in a
-loop at its own frame rate, as a camera would, with watchlists enrolled by the real
-engine, and starts `celery worker -Q recognition,default` and `celery beat`. The users
-are locust users (benchmarks/load_locustfile.py, in a process of its own); each logs in
-once through the login form with the right password, so django-axes locks nobody out.
-Operators and planners need no one-time password: LFR_OTP_REQUIRED applies to
-authorising officers, watchlist managers, compliance officers and superusers only.
+databases (10-15). It renders a test video from the bundled AT&T face set
+(benchmarks/make_test_videos.py, matcher/sample_faces), builds live deployments whose
+cameras play it in a loop at its own frame rate, as a camera would, with watchlists
+enrolled by the real engine, and starts `celery worker -Q recognition,default` and
+`celery beat`. The users are locust users (benchmarks/load_locustfile.py, in a process
+of its own); each logs in once through the login form with the right password, so
+django-axes locks nobody out. Operators and planners need no one-time password:
+LFR_OTP_REQUIRED applies to authorising officers, watchlist managers, compliance
+officers and superusers only.
 
 Measuring starts once every user has logged in and lasts --duration seconds (at most
 120). The script stops every process it started, on an error or Ctrl-C too. It prints

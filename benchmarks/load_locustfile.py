@@ -182,13 +182,18 @@ class Operator(PortalUser):
             self.adjudicate(waiting[0])
 
     def adjudicate(self, alert):
-        """The page's two clicks: the decision, then the outcome button."""
+        """The page's clicks: the decision, the outcome, then "Record it" to confirm."""
         in_video = alert["name"] in PLAN["in_video"]
+        adjudication = "confirmed" if in_video else "false_alert"
+        outcome = "words_of_advice" if in_video else "no_action"
         fields = {
             "csrfmiddlewaretoken": self.csrf_token(),
-            "adjudication": "confirmed" if in_video else "false_alert",
-            "outcome": "words_of_advice" if in_video else "no_action",
+            "adjudication": adjudication,
+            "outcome": outcome,
             "outcome_detail": "",
+            # The confirmation the card sends back (views/operator.py confirm_token; this
+            # file stays free of Django, so the format is written out here).
+            "confirm": f"{adjudication}/{outcome}",
         }
         with self.post_form(
             alert["adjudicate_url"],

@@ -28,6 +28,8 @@ def main():
     subprocess.run(["createdb", *SERVER, BENCH_DB], check=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "lfr_portal.settings.test"
     os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}"
+    # One role for everything (the test settings' two roles are for the test suite).
+    os.environ["LFR_TEST_DB_ROLES"] = "0"
     sys.path.insert(0, str(ROOT))
     try:
         run(args)

@@ -9,6 +9,12 @@ the two apart lets an export carry full rows for what was asked for and only
 (seq, content hash, row hash) for the rows in between, and still prove the chain.
 A checkpoint signs (seq, row hash) of the head with Ed25519, so removing the tail
 is detectable as well.
+
+The chain only proves things to someone who trusts the database it is read from.
+What holds against an insider is the Merkle tree over the same rows
+(lfr_portal/merkle.py, RFC 9162): each row's leaf is its canonical JSON, signed
+tree heads are published, and anyone who kept one can later demand a consistency
+proof that today's log extends it.
 """
 
 import base64
@@ -33,7 +39,8 @@ HASHED_FIELDS = (
     "changes",
 )
 
-EXPORT_ROW_FIELDS = (*HASHED_FIELDS, "content_hash", "prev_hash", "row_hash")
+# An export row: its fields, its leaf hash and its RFC 9162 inclusion proof.
+EXPORT_ROW_FIELDS = (*HASHED_FIELDS, "leaf_hash", "inclusion_proof")
 
 
 def canonical_json(value):
@@ -45,6 +52,88 @@ def content_hash(fields):
     if missing:
         raise ValueError(f"row lacks hashed fields: {', '.join(missing)}")
     return hashlib.sha256(canonical_json({k: fields[k] for k in HASHED_FIELDS})).hexdigest()
+
+
+def leaf_hash(fields):
+    """The row's RFC 9162 leaf hash (hex): SHA-256(0x00 || canonical JSON of its fields)."""
+    from .merkle import leaf_hash as _leaf
+
+    missing = [name for name in HASHED_FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"row lacks hashed fields: {', '.join(missing)}")
+    return _leaf(canonical_json({k: fields[k] for k in HASHED_FIELDS})).hex()
+
+
+# A signed tree head: what the log commits to, in the words RFC 9162 uses.
+LOG_NAME = "lfr-portal-audit"
+TREE_HEAD_FIELDS = ("log", "tree_size", "root_hash", "timestamp", "key_id")
+
+
+def tree_head_message(head):
+    """The bytes a tree head's signature covers."""
+    return canonical_json({k: head.get(k) for k in TREE_HEAD_FIELDS})
+
+
+def sign_tree_head(private_key, head):
+    return base64.b64encode(private_key.sign(tree_head_message(head))).decode()
+
+
+def verify_tree_head(public_key, head):
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        if head.get("log") != LOG_NAME:
+            return False
+        public_key.verify(base64.b64decode(head["signature"]), tree_head_message(head))
+    except (InvalidSignature, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def describe_head(head):
+    return f"the signed head of {head.get('tree_size')} rows issued at {head.get('timestamp')}"
+
+
+def check_extends(earlier, later, proof, public_key):
+    """Check that the log behind signed head `later` extends signed head `earlier`.
+
+    Returns None when it does, or a sentence naming what is wrong. `proof` is the
+    RFC 9162 consistency proof (hex strings) between the two tree sizes.
+    """
+    from .merkle import verify_consistency
+
+    if not verify_tree_head(public_key, earlier):
+        return "the head you kept does not carry a valid signature of this key"
+    if not verify_tree_head(public_key, later):
+        return "the log's current signed head does not carry a valid signature of this key"
+    first, second = earlier["tree_size"], later["tree_size"]
+    if proof is None and first != second:
+        return (
+            f"the log can no longer prove that it extends {describe_head(earlier)}: rows were "
+            "removed (truncation or tail cut) or rewritten since"
+        )
+    if second < first:
+        return (
+            f"the log now holds {second} rows, fewer than the {first} of {describe_head(earlier)}: "
+            "rows were removed (truncation or tail cut)"
+        )
+    try:
+        path = [bytes.fromhex(p) for p in (proof or [])]
+        ok = verify_consistency(
+            first,
+            second,
+            bytes.fromhex(earlier["root_hash"]),
+            bytes.fromhex(later["root_hash"]),
+            path,
+        )
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        return (
+            f"the log no longer extends {describe_head(earlier)}: its first {first} rows were "
+            "rewritten, reordered or removed since (the consistency proof fails)"
+        )
+    return None
 
 
 def chain_hash(prev_hash, row_content_hash):

@@ -1,7 +1,15 @@
-"""Verify an audit export offline: `python -m lfr_portal.audit_verify EXPORT --public-key KEY`.
+"""Verify audit exports and kept tree heads offline: `python -m lfr_portal.audit_verify`.
 
-Needs only the export, the force's public key, Python and the `cryptography` package.
-Exit status 0 when the export is intact, 1 with the first problem named otherwise.
+Needs only the files, the force's public key, Python and the `cryptography` package
+(this module, audit_chain.py and merkle.py). Exit status 0 when everything checks,
+1 with the first problem named otherwise, 2 when a file cannot be read.
+
+    audit_verify EXPORT --public-key KEY
+    audit_verify [EXPORT] --public-key KEY --earlier-head HEAD.json --consistency PROOF.json
+
+HEAD.json is a signed tree head anyone kept from /transparency/tree-heads.json;
+PROOF.json is /transparency/tree-heads/consistency.json?first=SIZE[&second=SIZE]:
+the log must still extend the kept head, whatever the force's database says now.
 """
 
 import argparse
@@ -12,17 +20,18 @@ import sys
 from lfr_portal.audit_chain import (
     EXPORT_ROW_FIELDS,
     HASHED_FIELDS,
-    ChainBreak,
     SeqDigest,
-    content_hash,
+    check_extends,
     key_id,
+    leaf_hash,
     load_public_key,
-    verify_checkpoint,
-    verify_links,
     verify_manifest,
+    verify_tree_head,
 )
+from lfr_portal.merkle import verify_inclusion
 
-EXPORT_FORMAT = "lfr-portal-audit-export/1"
+EXPORT_FORMAT = "lfr-portal-audit-export/2"
+CONSISTENCY_FORMAT = "lfr-portal-consistency/1"
 
 
 class ExportInvalid(Exception):
@@ -33,42 +42,32 @@ def verify_export(export, public_key):
     """Return a one-paragraph summary; raise ExportInvalid naming the first problem."""
     if export.get("format") != EXPORT_FORMAT:
         raise ExportInvalid(f"not an LFR Portal audit export (format {export.get('format')!r})")
-    anchor, head = export.get("anchor_checkpoint"), export.get("head_checkpoint")
+    head = export.get("tree_head")
     if not head:
-        raise ExportInvalid("the export carries no signed head checkpoint")
+        raise ExportInvalid("the export carries no signed tree head")
     if head.get("key_id") != key_id(public_key):
-        raise ExportInvalid("the head checkpoint was signed with a different key")
-    for label, checkpoint in (("anchor", anchor), ("head", head)):
-        if checkpoint is not None and not verify_checkpoint(public_key, checkpoint):
-            raise ExportInvalid(f"the {label} checkpoint's signature is not valid")
-    if anchor is None:
-        anchor_seq, anchor_hash = 0, "0" * 64
-    else:
-        anchor_seq, anchor_hash = anchor["seq"], anchor["row_hash"]
-
-    chain = [(c["seq"], c["content_hash"], c["row_hash"]) for c in export.get("chain", [])]
-    try:
-        last_seq, last_hash = verify_links(chain, anchor_seq=anchor_seq, anchor_hash=anchor_hash)
-    except ChainBreak as exc:
-        raise ExportInvalid(str(exc)) from None
-    if (last_seq, last_hash) != (head["seq"], head["row_hash"]):
-        raise ExportInvalid(
-            f"the chain ends at row {last_seq}, but the signed head is row {head['seq']}: "
-            "rows were removed from the end"
-        )
+        raise ExportInvalid("the tree head was signed with a different key")
+    if not verify_tree_head(public_key, head):
+        raise ExportInvalid("the tree head's signature is not valid")
+    size, root = head["tree_size"], bytes.fromhex(head["root_hash"])
 
     rows = export.get("rows", [])
-    # Every row the export shows in full must hash to what the chain says.
-    links = {link["seq"]: link for link in export.get("chain", [])}
     for position, row in enumerate(rows):
         seq = row.get("seq")
-        link = links.get(seq)
-        if link is None:
-            raise ExportInvalid(f"row {seq} (position {position + 1}) is not part of the chain")
-        if content_hash({k: row.get(k) for k in HASHED_FIELDS}) != link["content_hash"]:
-            raise ExportInvalid(f"row {seq}: its content was changed after it was written")
-        if row.get("row_hash") not in (None, link["row_hash"]):
-            raise ExportInvalid(f"row {seq}: its row hash differs from the chain's")
+        if not isinstance(seq, int) or not 1 <= seq <= size:
+            raise ExportInvalid(
+                f"row {seq} (position {position + 1}) is not part of the signed log"
+            )
+        leaf = leaf_hash({k: row.get(k) for k in HASHED_FIELDS})
+        try:
+            proof = [bytes.fromhex(p) for p in row.get("inclusion_proof") or []]
+        except (TypeError, ValueError):
+            proof = None
+        if proof is None or not verify_inclusion(seq - 1, size, bytes.fromhex(leaf), proof, root):
+            raise ExportInvalid(
+                f"row {seq}: its content was changed after it was written "
+                "(it is not the row the signed tree head holds at that place)"
+            )
     seqs = [row.get("seq") for row in rows]
     for earlier, later in zip(seqs, seqs[1:], strict=False):
         if later <= earlier:
@@ -79,8 +78,8 @@ def verify_export(export, public_key):
     manifest = export.get("manifest")
     if not manifest or not verify_manifest(public_key, manifest):
         raise ExportInvalid("the export's signed manifest is missing or its signature is bad")
-    if manifest["head_seq"] != head["seq"]:
-        raise ExportInvalid("the manifest and the head checkpoint disagree")
+    if manifest["head_seq"] != size:
+        raise ExportInvalid("the manifest and the tree head disagree")
     digest = SeqDigest()
     for seq in seqs:
         digest.add(seq)
@@ -91,33 +90,58 @@ def verify_export(export, public_key):
         )
 
     return (
-        f"OK: {len(rows)} rows shown in full, chain of {len(chain)} rows from row "
-        f"{anchor_seq + 1} to {last_seq} intact, head signed by key {head['key_id']} "
-        f"at {head['created_at']}."
+        f"OK: {len(rows)} rows shown in full, each proved to be in the log of {size} rows "
+        f"whose signed tree head (root {head['root_hash']}) was signed by key "
+        f"{head['key_id']} at {head['timestamp']}."
+    )
+
+
+def verify_kept_head(earlier, bundle, public_key, *, export_head=None):
+    """Check a consistency bundle against a head someone kept; raise ExportInvalid if not."""
+    if not isinstance(bundle, dict) or bundle.get("format") != CONSISTENCY_FORMAT:
+        raise ExportInvalid("the consistency file is not an LFR Portal consistency proof")
+    if bundle.get("first_size") != earlier.get("tree_size"):
+        raise ExportInvalid(
+            f"the consistency proof starts at {bundle.get('first_size')} rows, but the head "
+            f"you kept has {earlier.get('tree_size')}: ask for first={earlier.get('tree_size')}"
+        )
+    later = bundle.get("head") or {}
+    if export_head is not None and (
+        later.get("tree_size"),
+        later.get("root_hash"),
+    ) != (export_head["tree_size"], export_head["root_hash"]):
+        raise ExportInvalid(
+            "the consistency proof does not end at the export's tree head: ask for "
+            f"second={export_head['tree_size']}"
+        )
+    problem = check_extends(earlier, later, bundle.get("proof"), public_key)
+    if problem:
+        raise ExportInvalid(problem)
+    return (
+        f"OK: the log of {later['tree_size']} rows (signed at {later['timestamp']}) extends "
+        f"the head you kept ({earlier['tree_size']} rows, signed at {earlier['timestamp']})."
     )
 
 
 def parse_csv_export(lines):
     """Read a CSV export into the JSON export's structure."""
-    reader = csv.reader(lines)
+    # Undo csv_safe.neutralise (inlined: the verifier must run with its own modules alone).
+    reader = ([c[1:] if c.startswith("'") else c for c in row] for row in csv.reader(lines))
     header = next(reader, None)
     if not header or header[0] != "record":
         raise ValueError("not an LFR Portal audit CSV export")
-    export = {"rows": [], "chain": [], "anchor_checkpoint": None}
+    export = {"rows": []}
     for record in reader:
         kind = record[0] if record else ""
         if kind == "meta":
             export.update(json.loads(record[1]))
-        elif kind in ("anchor_checkpoint", "head_checkpoint", "manifest"):
+        elif kind in ("tree_head", "manifest"):
             export[kind] = json.loads(record[1])
-        elif kind == "chain":
-            export["chain"].append(
-                {"seq": int(record[1]), "content_hash": record[2], "row_hash": record[3]}
-            )
         elif kind == "row":
             row = dict(zip(EXPORT_ROW_FIELDS, record[1:], strict=True))
             row["seq"] = int(row["seq"])
             row["changes"] = json.loads(row["changes"])
+            row["inclusion_proof"] = json.loads(row["inclusion_proof"])
             row["client_address"] = row["client_address"] or None
             export["rows"].append(row)
     return export
@@ -132,17 +156,36 @@ def load_export(path):
         return parse_csv_export(handle)
 
 
+def _load_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("export", help="the export file (JSON or CSV)")
+    parser.add_argument("export", nargs="?", help="an audit export (JSON or CSV)")
     parser.add_argument("--public-key", required=True, help="the force's Ed25519 public key (PEM)")
+    parser.add_argument("--earlier-head", help="a signed tree head you kept (JSON)")
+    parser.add_argument(
+        "--consistency", help="the log's consistency proof from the kept head's size (JSON)"
+    )
     args = parser.parse_args(argv)
+    if not args.export and not args.earlier_head:
+        parser.error("give an export, or --earlier-head with --consistency, or both")
+    if args.earlier_head and not args.consistency:
+        parser.error("--earlier-head needs --consistency (the log's proof that it extends it)")
     try:
         with open(args.public_key, "rb") as handle:
             public_key = load_public_key(handle.read())
-        export = load_export(args.export)
-        print(verify_export(export, public_key))
-    except (OSError, ValueError, KeyError, IndexError) as exc:
+        export = load_export(args.export) if args.export else None
+        earlier = _load_json(args.earlier_head) if args.earlier_head else None
+        bundle = _load_json(args.consistency) if args.consistency else None
+        if export is not None:
+            print(verify_export(export, public_key))
+        if earlier is not None:
+            head = export["tree_head"] if export is not None else None
+            print(verify_kept_head(earlier, bundle, public_key, export_head=head))
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ExportInvalid as exc:

@@ -35,6 +35,16 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 # reads some of them as separators or options.
 _FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f\\]")
 _SECRET_PARAMETER = re.compile(r"pass|pwd|token|key|secret|auth|sig|cred", re.IGNORECASE)
+# A file camera plays one video container. Playlists (HLS .m3u8), concat lists and SDP
+# files make FFmpeg open further inputs named inside them, wherever those lie, so only
+# these single-file containers are allowed, known by their first bytes, not their name.
+VIDEO_EXTENSIONS = (".avi", ".mkv", ".mov", ".mp4", ".m4v", ".ts", ".webm")
+# The FFmpeg demuxers for those containers: the worker allows no other (see
+# matcher/sources.py), so a file swapped after the check still cannot act as a playlist.
+FFMPEG_FILE_FORMATS = "avi,matroska,webm,mov,mp4,m4a,3gp,3g2,mj2,mpegts"
+_SNIFF_BYTES = 512
+_MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
+_TS_PACKET = 188
 
 
 class SourceRefused(RuleViolation):
@@ -136,7 +146,7 @@ def _well_formed_host_name(name):
     )
 
 
-def _check_file(parts, url):
+def _check_file(parts, url, *, must_exist=False):
     if parts.scheme and parts.netloc not in ("", "localhost"):
         raise SourceRefused(
             "A file source must be a file on the worker (file:///path), not on another host.",
@@ -159,7 +169,52 @@ def _check_file(parts, url):
             "(LFR_CAMERA_FILE_ROOTS).",
             code="camera_file_root",
         )
+    _check_container(real, must_exist=must_exist)
     return CheckedSource(kind="file", path=str(real))
+
+
+def video_container(head: bytes) -> str | None:
+    """The allowed container these first bytes of a file announce, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return "matroska"
+    if head[4:8] in _MP4_BOXES:
+        return "mp4"
+    if len(head) > _TS_PACKET * 2 and all(head[n] == 0x47 for n in (0, 188, 376)):
+        return "mpegts"
+    return None
+
+
+def _check_container(real: Path, *, must_exist: bool) -> None:
+    """A file camera is one video file in an allowed container, nothing that opens others."""
+    if real.suffix.lower() not in VIDEO_EXTENSIONS:
+        raise SourceRefused(
+            f"A file camera plays one video file ({', '.join(VIDEO_EXTENSIONS)}); "
+            f"'{real.suffix or real.name}' is not one of them. Playlists, concat lists and "
+            "stream descriptions are refused because they make the player open other inputs.",
+            code="camera_file_format",
+        )
+    if not real.exists() and not must_exist:
+        return  # saved before the file is copied in; the worker checks it before playing
+    if not real.is_file():
+        raise SourceRefused(
+            f"The video file '{real.name}' does not exist or is not a plain file.",
+            code="camera_file_format",
+        )
+    try:
+        with real.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        raise SourceRefused(
+            f"The video file '{real.name}' cannot be read.", code="camera_file_format"
+        ) from None
+    if video_container(head) is None:
+        raise SourceRefused(
+            f"The file '{real.name}' is not a video in an allowed container (AVI, Matroska, "
+            "MP4/QuickTime or MPEG-TS); a playlist or list of other files is refused.",
+            code="camera_file_format",
+        )
 
 
 def _resolve(host, port):
@@ -226,8 +281,9 @@ def check_source_url(url, *, resolve=False):
     """Raise SourceRefused unless the URL is an allowed camera source.
 
     resolve=False is the save-time check: an unresolvable but well-formed host name
-    passes. resolve=True is the worker's check before it connects: the name must resolve
-    and every address must be allowed; the result's connect_url names the address.
+    passes, and so does a video file not copied in yet. resolve=True is the worker's check
+    before it connects: the name must resolve and every address must be allowed (the
+    result's connect_url names the address); a file must exist and be a video container.
     """
     url = (url or "").strip()
     if not url:
@@ -243,7 +299,7 @@ def check_source_url(url, *, resolve=False):
         raise SourceRefused("The source URL cannot be read.", code="camera_scheme") from None
     scheme = parts.scheme.lower()
     if scheme in FILE_SCHEMES:
-        return _check_file(parts, url)
+        return _check_file(parts, url, must_exist=resolve)
     if scheme in DEFAULT_PORTS:
         return _check_stream(parts, scheme, resolve=resolve)
     raise SourceRefused(

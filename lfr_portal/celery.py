@@ -49,9 +49,11 @@ app.conf.update(
             "task": "lfr_portal.worker_heartbeat",
             "schedule": 60.0,
         },
-        "audit-checkpoint": {
+        # A signed tree head of the audit log every minute (when it grew; hourly if
+        # not), so the public can keep recent heads; the writer adds one every N rows.
+        "audit-tree-head": {
             "task": "lfr_portal.audit_checkpoint",
-            "schedule": 60.0 * int(os.environ.get("LFR_AUDIT_CHECKPOINT_MINUTES", "60")),
+            "schedule": 60.0,
         },
         # Audit rows are pruned by apply_retention too; this keeps working even if
         # the broader retention job is failing on something else.

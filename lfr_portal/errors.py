@@ -6,12 +6,19 @@ class GovernanceError(Exception):
 
     status_code = 400
     default_code = "rule"
+    # What the person can do about it; pages show it after the message.
+    default_next_step = "Correct what it names and try again."
 
-    def __init__(self, message, *, field=None, code=None):
+    def __init__(self, message, *, field=None, code=None, next_step=None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code or self.default_code
+        self.next_step = next_step or self.default_next_step
+
+    @property
+    def message_with_next_step(self):
+        return f"{self.message} {self.next_step}"
 
     def as_dict(self):
         body = {"detail": self.message, "rule": self.code}
@@ -29,6 +36,7 @@ class NotPermitted(GovernanceError):
 
     status_code = 403
     default_code = "not_permitted"
+    default_next_step = "Ask an officer who holds the role for this to do it."
 
 
 class InvalidTransition(GovernanceError):
@@ -36,3 +44,4 @@ class InvalidTransition(GovernanceError):
 
     status_code = 409
     default_code = "invalid_state"
+    default_next_step = "Reload the page to see where it stands now."

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from .datetime_inputs import StorableDateTimeField
 from .engines import ENGINE_PROFILES
 from .models import Adjudication, DocumentKind, EntryCategory, Outcome, UseCase
 
@@ -27,8 +28,8 @@ class DeploymentForm(forms.Form):
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
     radius_m = forms.IntegerField(min_value=1, max_value=5000, label="Radius (metres)")
-    starts_at = forms.DateTimeField(widget=DATETIME, label="Window starts")
-    ends_at = forms.DateTimeField(widget=DATETIME, label="Window ends")
+    starts_at = StorableDateTimeField(widget=DATETIME, label="Window starts")
+    ends_at = StorableDateTimeField(widget=DATETIME, label="Window ends")
     engine = forms.ChoiceField(
         choices=[(name, profile.label) for name, profile in ENGINE_PROFILES.items()]
     )
@@ -117,7 +118,7 @@ class SignageForm(forms.Form):
     location_name = forms.CharField(max_length=200, label="Where")
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
-    placed_at = forms.DateTimeField(widget=DATETIME, label="Put up at", initial=timezone.now)
+    placed_at = StorableDateTimeField(widget=DATETIME, label="Put up at", initial=timezone.now)
     photo = forms.ImageField(
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
@@ -130,7 +131,7 @@ class LeafletForm(forms.Form):
     location_name = forms.CharField(max_length=200, label="Where")
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
-    distributed_at = forms.DateTimeField(
+    distributed_at = StorableDateTimeField(
         widget=DATETIME, label="Handed out at", initial=timezone.now
     )
 

@@ -40,6 +40,17 @@ def wilson_interval(count: int, total: int, confidence: float = CONFIDENCE) -> t
     return (low, high)
 
 
+# The units describe() is given, in the singular, for "0 in 1 alert" rather than "0 in 1
+# alerts". A plain table, not ngettext: this module stays free of Django.
+SINGULAR_UNITS = {
+    "faces": "face",
+    "alerts": "alert",
+    "alerts adjudicated": "alert adjudicated",
+    "impostor pairs": "impostor pair",
+    "genuine pairs": "genuine pair",
+}
+
+
 @dataclass(frozen=True)
 class Proportion:
     """count of total, with its Wilson interval. rate is None when total is 0."""
@@ -55,9 +66,11 @@ class Proportion:
         return self.count / self.total if self.total else None
 
     def describe(self, unit: str) -> str:
-        """E.g. '3 in 1,200 faces (0.25%; 95% CI 0.085% to 0.73%)'."""
+        """E.g. '3 in 1,200 faces (0.25%; 95% CI 0.085% to 0.73%)'; `unit` is plural."""
         if not self.total:
             return f"no {unit} yet"
+        if self.total == 1:
+            unit = SINGULAR_UNITS.get(unit, unit)
         return (
             f"{self.count:,} in {self.total:,} {unit} ({percent(self.rate)}; "
             f"{self.confidence:.0%} CI {percent(self.low)} to {percent(self.high)})"

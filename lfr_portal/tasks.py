@@ -29,15 +29,15 @@ def enforce_windows():
 
 @shared_task(name="lfr_portal.audit_checkpoint", soft_time_limit=50, time_limit=60)
 def audit_checkpoint():
-    """Sign the head of the audit chain, so removing its tail is detectable."""
-    from .services.audit import audit_checkpoint_create
+    """Sign a tree head of the audit log when it grew (beat: every minute)."""
+    from .services.audit import audit_tree_head_tick
 
-    audit_checkpoint_create()
+    audit_tree_head_tick()
 
 
 @shared_task(name="lfr_portal.audit_retention", soft_time_limit=1800, time_limit=1900)
 def audit_retention():
-    """Remove audit rows past their retention period, leaving signed checkpoints."""
+    """Remove audit rows past their retention period (the database decides which)."""
     from django.conf import settings
     from django.utils import timezone
 

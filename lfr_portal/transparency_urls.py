@@ -4,6 +4,7 @@ from django.urls import path
 
 from .api import transparency as api
 from .views import transparency as views
+from .views import tree_heads
 
 urlpatterns = [
     path("", views.transparency_index, name="transparency"),
@@ -28,4 +29,11 @@ urlpatterns = [
         name="transparency-deployment-json",
     ),
     path("totals.json", api.PublicTotalsApi.as_view(), name="transparency-totals-json"),
+    # The audit log's signed tree heads and consistency proofs (lfr_portal/views/tree_heads.py).
+    path("tree-heads.json", tree_heads.tree_heads_json, name="transparency-tree-heads"),
+    path(
+        "tree-heads/consistency.json",
+        tree_heads.tree_heads_consistency_json,
+        name="transparency-tree-heads-consistency",
+    ),
 ]

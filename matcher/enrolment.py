@@ -16,9 +16,10 @@ from matcher.engines.base import Engine, Face
 # The narrowest face accepted, in pixels: the smallest in the labelled test sets
 # is about 63 px wide, and SFace's own input is 112 px.
 MIN_REFERENCE_FACE = 48
-# Variance of the Laplacian of the face at 112x112 grey. On ../shared/faces every
-# photograph scores at least 31 (median 173); the same photographs blurred with a
-# 3-pixel Gaussian score 4 in the median and 35 at the 95th percentile.
+# Variance of the Laplacian of the face at 112x112 grey. On the three labelled sets (the
+# bundled AT&T set and the two others of ../shared/faces) every photograph scores at
+# least 31 (median 173); the same photographs blurred with a 3-pixel Gaussian score 4
+# in the median and 35 at the 95th percentile.
 MIN_SHARPNESS = 20.0
 # A second detection this confident means a second person in the photograph.
 SECOND_FACE_SCORE = 0.8

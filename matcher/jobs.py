@@ -145,12 +145,19 @@ def _run(context, session, token, time_budget):
     chunk_index = context.chunk_index
     chunk_frames = settings.LFR_RECOGNITION_CHUNK_FRAMES
     deadline = time.monotonic() + time_budget
-    next_check = 0.0
+    next_check = next_beat = 0.0
     while True:
         frames = faces = 0
         drafts: list[svc.AlertDraft] = []
         outcome = None
         while frames < chunk_frames:
+            if time.monotonic() >= next_beat:
+                # A steady heartbeat, however long a chunk takes, so that pages can show a
+                # camera whose job died as not responding within seconds.
+                next_beat = time.monotonic() + settings.LFR_CAMERA_HEARTBEAT_SECONDS
+                _until_database_answers(
+                    context, token, svc.camera_job_heartbeat, booking_id=booking_id, token=token
+                )
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + STOP_CHECK_SECONDS
                 if not _until_database_answers(

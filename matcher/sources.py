@@ -7,7 +7,11 @@ Frames exist only in the worker's memory: nothing here writes or logs them.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import cv2
 import numpy as np
 
-from lfr_portal.camera_sources import HostUnresolved, check_source_url, mask_url
+from lfr_portal.camera_sources import (
+    FFMPEG_FILE_FORMATS,
+    HostUnresolved,
+    check_source_url,
+    mask_url,
+)
 from lfr_portal.camera_sources import SourceRefused as RuleRefused
 
 STREAM_SCHEMES = {"rtsp", "rtsps", "http", "https"}
@@ -89,6 +98,37 @@ def _checked(spec: SourceSpec):
         raise SourceRefused(f"Refused by the camera source rules: {exc.message}") from None
 
 
+# OpenCV's FFmpeg backend reads its open options from this variable at every open.
+FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+# A file is read through FFmpeg's file protocol alone, by a single-file demuxer alone: the
+# protocol list stops network fetches, and the demuxer list stops a playlist or concat
+# list (which would open other files, outside the camera folders) even if one is swapped
+# in after the check.
+FILE_CAPTURE_OPTIONS = f"protocol_whitelist;file|format_whitelist;{FFMPEG_FILE_FORMATS}"
+_options_lock = threading.Lock()
+
+
+@contextmanager
+def ffmpeg_capture_options(options: str) -> Iterator[None]:
+    """Open captures with these FFmpeg options, then put the variable back as it was."""
+    with _options_lock:
+        before = os.environ.get(FFMPEG_OPTIONS_VARIABLE)
+        os.environ[FFMPEG_OPTIONS_VARIABLE] = options
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
+            else:
+                os.environ[FFMPEG_OPTIONS_VARIABLE] = before
+
+
+def open_video_file(path: str) -> cv2.VideoCapture:
+    """A capture of one video file, confined to the file protocol and allowed containers."""
+    with ffmpeg_capture_options(FILE_CAPTURE_OPTIONS):
+        return cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+
+
 class FrameSource:
     """One open camera source. read() gives (position, frame) or raises."""
 
@@ -112,7 +152,7 @@ class FrameSource:
             path = Path(checked.path)
             if not path.is_file():
                 raise SourceError(f"The video file '{path}' does not exist or is not a file.")
-            capture = cv2.VideoCapture(str(path))
+            capture = open_video_file(str(path))
             if not capture.isOpened():
                 raise SourceError(f"The file '{path}' is not a video OpenCV can read.")
             ok, frame = capture.read()

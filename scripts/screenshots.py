@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
 
-The demo's watchlist photographs come from ../shared/faces, which must not be copied
-into the repository, so every image on the page is blurred before the shot.
+The demo's watchlist photographs are real people (the volunteers of the bundled AT&T
+face set, matcher/sample_faces); the README republishes no face, so every image on
+the page is blurred before the shot.
 """
 
 import sqlite3

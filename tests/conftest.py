@@ -2,6 +2,11 @@ import pytest
 from django.conf import settings
 
 from lfr_portal.models import Role
+from tests.db_roles import (  # noqa: F401 (fixtures: the suite runs as the two roles)
+    _flush_as_superuser,
+    django_db_modify_db_settings,
+    django_db_setup,
+)
 from tests.factories import user_with_role
 
 

@@ -75,17 +75,7 @@ def test_run_command_brings_up_web_worker_and_beat(tmp_path):
         assert f"open http://127.0.0.1:{port}/" in output
         password = re.search(r"password for all: (\S+)\)", output).group(1)
 
-        session = requests.Session()
-        login_page = session.get(base + "/accounts/login/", timeout=5)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
-        response = session.post(
-            base + "/accounts/login/",
-            data={"username": "ao", "password": password, "csrfmiddlewaretoken": token},
-            headers={"Referer": base + "/accounts/login/"},
-            timeout=5,
-            allow_redirects=False,
-        )
-        assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
+        session = _log_in(base, "ao", password)
         assert "awaiting your approval" in session.get(base + "/dashboard/", timeout=5).text
 
         def worker_pings():
@@ -102,6 +92,31 @@ def test_run_command_brings_up_web_worker_and_beat(tmp_path):
         assert wait_for(worker_pings, timeout=90, interval=2), log_path.read_text()
         assert wait_for(lambda: "beat: Starting" in log_path.read_text(), timeout=30)
         assert len(_processes_in(app_dir)) >= 4  # honcho, web, worker and beat at least
+
+        # The copy has nothing beside it, so this is the demo a fresh clone gives: the
+        # operator goes live on Oxford Circus and the bundled faces raise alerts.
+        operator = _log_in(base, "operator", password)
+        dashboard = operator.get(base + "/dashboard/", timeout=5).text
+        deployment = re.search(
+            r'href="(/deployments/[0-9a-f-]{36}/)">Oxford Circus shopping day<', dashboard
+        ).group(1)
+        detail = operator.get(base + deployment, timeout=5).text
+        assert "Oxford Circus shopping day" in detail
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', detail).group(1)
+        started = operator.post(
+            base + deployment + "start/",
+            data={"csrfmiddlewaretoken": token},
+            headers={"Referer": base + deployment},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert started.headers.get("Location") == deployment + "operate/", started.text[:2000]
+
+        def alerts_shown():
+            feed = operator.get(base + deployment + "operate/feed.json", timeout=5).json()
+            return feed["live"] and feed["alerts"]
+
+        assert wait_for(alerts_shown, timeout=120, interval=2), log_path.read_text()[-5000:]
     finally:
         # Ctrl-C in the terminal: SIGINT to the whole process group.
         os.killpg(proc.pid, signal.SIGINT)
@@ -112,6 +127,21 @@ def test_run_command_brings_up_web_worker_and_beat(tmp_path):
             proc.wait()
     time.sleep(0.5)
     assert _processes_in(app_dir) == [], "processes left running after Ctrl-C"
+
+
+def _log_in(base: str, username: str, password: str) -> requests.Session:
+    session = requests.Session()
+    login_page = session.get(base + "/accounts/login/", timeout=5)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    response = session.post(
+        base + "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": base + "/accounts/login/"},
+        timeout=5,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
+    return session
 
 
 def _processes_in(directory: Path):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from ..errors import RuleViolation
 from ..models import Adjudication, Alert, Outcome
 from ..selectors.alerts import alerts_visible_to
 from ..services import alerts as services
@@ -109,7 +110,12 @@ class AlertAdjudicateApi(RoleApi):
                 (Adjudication.UNRESOLVED.value, Adjudication.UNRESOLVED.label),
             ]
         )
-        outcome = EnumField(Outcome, required=False, allow_blank=True)
+        outcome = EnumField(
+            Outcome,
+            required=False,
+            allow_blank=True,
+            help_text="Required. Blank only for a false or unresolved alert with no outcome.",
+        )
         outcome_detail = serializers.CharField(
             max_length=TEXT_MAX, required=False, allow_blank=True
         )
@@ -123,5 +129,13 @@ class AlertAdjudicateApi(RoleApi):
         alert = alerts_visible_to(request.user).get(public_id=public_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # A client records a whole decision or nothing: the outcome is never left to a default.
+        if "outcome" not in serializer.validated_data:
+            raise RuleViolation(
+                "Send the outcome with every adjudication (no_action, words_of_advice, arrest "
+                "or other), so each decision is recorded whole and on purpose.",
+                field="outcome",
+                code="outcome_required",
+            )
         services.alert_adjudicate(actor=request.user, alert=alert, **serializer.validated_data)
         return Response(alert_detail(request, alert.public_id))

@@ -1,5 +1,7 @@
 """What every API view shares: the role gate, strict input, enums, biometric redaction, lists."""
 
+import io
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -8,7 +10,8 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -28,6 +31,41 @@ ALL_ROLES = tuple(Role)
 DB_INT_MAX = 2_147_483_647
 # A bound on free text so one request cannot store megabytes in a reason field.
 TEXT_MAX = 20_000
+
+
+# No body this API takes is nested more than a few levels; a deeper one is an attack on
+# the parser (Python's json recursion limit gives a 500, and deep structures cost time).
+JSON_MAX_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_nesting_depth(text: str) -> int:
+    """How deeply arrays and objects nest in this JSON text, counted without parsing it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def refuse_deep_json(raw: bytes | str) -> None:
+    """ParseError (a 400) when a JSON body nests deeper than JSON_MAX_DEPTH."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if json_nesting_depth(text) > JSON_MAX_DEPTH:
+        raise ParseError(
+            f"The JSON body is nested more than {JSON_MAX_DEPTH} levels deep; "
+            "no field of this API needs that."
+        )
+
+
+class DepthLimitedJSONParser(JSONParser):
+    """DRF's JSON parser, refusing bodies nested deeper than JSON_MAX_DEPTH."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        refuse_deep_json(raw)
+        return super().parse(io.BytesIO(raw), media_type, parser_context)
 
 
 # Base classes carry comments, not docstrings: drf-spectacular would publish an
@@ -168,6 +206,13 @@ class RoleApi(APIView):
 
     permission_classes = (HasAnyRole,)
     allowed_roles: tuple[str, ...] = ()
+
+    def check_permissions(self, request):
+        # A hostile body is refused before any other work, whatever the caller's role;
+        # anonymous callers get the usual 401 from the role check and nothing is read.
+        if request.user.is_authenticated and request.content_type.startswith("application/json"):
+            refuse_deep_json(request._request.body)
+        super().check_permissions(request)
 
 
 class ListApi(RoleApi):

@@ -299,11 +299,25 @@ class DeploymentRejectApi(RoleApi):
 
 class DeploymentStartApi(RoleApi):
     allowed_roles = (AO, OPERATOR)
+    parser_classes = (JSONParser,)
 
-    @_action_schema()
+    class InputSerializer(ApiInputSerializer):
+        advisory_reason = serializers.CharField(
+            max_length=TEXT_MAX,
+            required=False,
+            allow_blank=True,
+            help_text="Why going live is right although an advisory (a camera that does not "
+            "answer) is unmet. Required only then.",
+        )
+
+    @_action_schema(request=InputSerializer)
     def post(self, request, public_id):
         deployment = deployment_get(request.user, public_id)
-        services.deployment_start(actor=request.user, deployment=deployment)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.deployment_start(
+            actor=request.user, deployment=deployment, **serializer.validated_data
+        )
         return Response(deployment_detail(request, deployment.public_id))
 
 

@@ -2,6 +2,7 @@
 
 import django_filters
 
+from ..datetime_inputs import StorableIsoDateTimeFilter
 from ..models import (
     Adjudication,
     Alert,
@@ -18,8 +19,8 @@ class DeploymentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DeploymentStatus.choices)
     borough = django_filters.CharFilter(lookup_expr="iexact")
     use_case = django_filters.ChoiceFilter(choices=UseCase.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = StorableIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = StorableIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Deployment

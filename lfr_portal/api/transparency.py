@@ -4,7 +4,6 @@ The same rows as the public pages (lfr_portal.selectors.transparency), so nothin
 reaches these files that the pages do not show. Cached like the pages.
 """
 
-import csv
 import io
 
 from django.db import models
@@ -21,6 +20,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import csv_safe
 from ..models import Engine, UseCase
 from ..selectors import transparency as public
 from ..views.transparency import public_cache
@@ -165,7 +165,7 @@ class CsvRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_safe.writer(out, lineterminator="\r\n")
         if isinstance(data, dict) and "rows" in data:
             writer.writerow(data["columns"])
             writer.writerows(data["rows"])
@@ -180,9 +180,6 @@ class CsvRenderer(BaseRenderer):
 def _csv_cell(value):
     if isinstance(value, bool):
         return "true" if value else "false"  # as in the JSON
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     return value
 
 

@@ -1,17 +1,23 @@
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import accuracy, alerts, cameras, deployments, field, watchlists
 from .common import NotFoundApi
+from .tokens import ServiceTokenObtainApi
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    # An HTML page only: DRF's OPTIONS answer has no template to render it with (a 500).
+    http_method_names = ["get", "head"]
+
 
 # Swagger UI comes from its CDN; its start-up script is served from here (the split view),
 # so only this page lets the CDN in, and no page runs inline script.
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 api_docs = csp_update(
     {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN, "data:"]}
-)(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+)(ApiDocsView.as_view(url_name="api-schema"))
 
 deployment_patterns = [
     path("", deployments.DeploymentListApi.as_view(), name="api-deployment-list"),
@@ -173,7 +179,7 @@ camera_patterns = [
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/ui/", api_docs, name="api-docs"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ServiceTokenObtainApi.as_view(), name="api-token"),
     path("deployments/", include(deployment_patterns)),
     path(
         "signage/<uuid:public_id>/remove/",

@@ -282,7 +282,8 @@ class WatchlistApproveApi(RoleApi):
 
 
 class WatchlistFinaliseApi(RoleApi):
-    """Freezes the authorised list; it must be done again within 24 hours of going live."""
+    """Freezes the authorised list. Accepted only within LFR_WATCHLIST_FINALISE_MAX_AGE
+    (24 hours by default) before the deployment's window starts, so it is valid at the start."""
 
     allowed_roles = (MANAGER,)
 

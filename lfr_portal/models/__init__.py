@@ -1,7 +1,7 @@
 from .accounts import OfficerProfile, Rank, Role
 from .accuracy import AccuracySuspension, CalibrationRecord, OverdueAlertFlag
 from .alerts import Adjudication, Alert, AlertCropPending, Outcome
-from .audit import AuditCheckpoint, AuditEvent, CheckpointKind
+from .audit import AuditCheckpoint, AuditEvent, AuditPrunedLeaf, CheckpointKind
 from .deployments import (
     REQUIRED_DOCUMENTS,
     REQUIRED_DOCUMENTS_EU,
@@ -44,6 +44,7 @@ __all__ = [
     "AlertCropPending",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditPrunedLeaf",
     "CheckpointKind",
     "Camera",
     "CameraGap",

@@ -5,8 +5,10 @@ from django.db import models
 class AuditEvent(models.Model):
     """One action: who, what, on which object, when, from where, why. Append-only.
 
-    Rows form a hash chain (see lfr_portal/audit_chain.py); on PostgreSQL a trigger
-    refuses UPDATE and DELETE except on the retention path.
+    Rows form a hash chain (see lfr_portal/audit_chain.py) and are the leaves of a
+    Merkle tree whose signed heads are published (lfr_portal/merkle.py). On
+    PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE; only the retention
+    function, owned by the migration role, removes rows past retention.
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -28,6 +30,8 @@ class AuditEvent(models.Model):
     content_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64)
+    # RFC 9162 leaf hash of the row, stored so a tree head never re-reads row content.
+    leaf_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["seq"]
@@ -58,10 +62,15 @@ class CheckpointKind(models.TextChoices):
     PERIODIC = "periodic", "Periodic signature of the head"
     EXPORT = "export", "Signed for an export"
     RETENTION = "retention", "Rows removed by the retention rule"
+    ROWS = "rows", "Signed after a number of rows"
 
 
 class AuditCheckpoint(models.Model):
-    """A signed statement of the chain's head (and, for retention, of what was removed)."""
+    """A signed tree head: the log's size (`seq`), its Merkle root, a time and a signature.
+
+    Append-only at the database level like the rows. Rows written before tree heads
+    existed left checkpoints without a root; they are kept and no longer checked.
+    """
 
     kind = models.CharField(max_length=20, choices=CheckpointKind.choices)
     seq = models.BigIntegerField(db_index=True)
@@ -72,12 +81,33 @@ class AuditCheckpoint(models.Model):
     removed_count = models.BigIntegerField(null=True, blank=True)
     key_id = models.CharField(max_length=16)
     signature = models.CharField(max_length=200)
+    root_hash = models.CharField(max_length=64, blank=True)
+    # The perfect subtrees' roots at this size ([size, hex] pairs, largest first): not
+    # signed, only the starting point for the next head, which is checked anyway.
+    frontier = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["seq", "id"]
 
     def __str__(self):
         return f"{self.get_kind_display()} at row {self.seq}"
+
+    @property
+    def tree_size(self):
+        return self.seq
+
+    def tree_head(self):
+        """The signed tree head as it is published and kept (JSON-ready)."""
+        from ..audit_chain import LOG_NAME
+
+        return {
+            "log": LOG_NAME,
+            "tree_size": self.seq,
+            "root_hash": self.root_hash,
+            "timestamp": self.created_at.isoformat(),
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
 
     def signed_fields(self):
         return {
@@ -91,3 +121,22 @@ class AuditCheckpoint(models.Model):
             "key_id": self.key_id,
             "signature": self.signature,
         }
+
+
+class AuditPrunedLeaf(models.Model):
+    """What is left of a row removed by retention: its place in the tree, and nothing else.
+
+    Keeps the tree (and the chain) computable after old rows are gone; holds hashes
+    only. Written by the retention function in PostgreSQL, append-only like the rows.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    leaf_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
+    removed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"row {self.seq} removed at {self.removed_at:%Y-%m-%d}"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import ngettext
 
 from .base import PublicModel
 from .deployments import Deployment
@@ -47,4 +48,5 @@ class LeafletRecord(PublicModel):
         ordering = ["distributed_at"]
 
     def __str__(self):
-        return f"{self.quantity} leaflets at {self.location_name}"
+        noun = ngettext("leaflet", "leaflets", self.quantity)
+        return f"{self.quantity} {noun} at {self.location_name}"

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ..engines import ENGINE_PROFILES
 from ..models import (
@@ -329,7 +330,8 @@ def expected_false_alerts(deployment, *, now=None) -> ExpectedFalseAlerts:
         low = point.fmr.low * comparisons
         high = point.fmr.high * comparisons
         sentence = (
-            f"With {size:,} watchlist entries and an expected {faces:,} faces, "
+            f"With {size:,} watchlist {ngettext('entry', 'entries', size)} and an expected "
+            f"{faces:,} {ngettext('face', 'faces', faces)}, "
             f"about {expected:,.1f} false alerts are expected "
             f"({low:,.1f} to {high:,.1f} from the 95% interval of the false match rate). "
             f"{point.sentence} Calibration: {summary.sentence}"
@@ -502,7 +504,8 @@ def deployment_accuracy(deployment, *, now=None) -> DeploymentAccuracy:
         f"confirmed, {false_alerts:,} false, {counts['unresolved']:,} not resolved, "
         f"{counts['pending']:,} awaiting adjudication"
         + (
-            f" ({counts['overdue']:,} of them for more than {due_minutes} minutes)."
+            f" ({counts['overdue']:,} of them for more than {due_minutes} "
+            f"{ngettext('minute', 'minutes', due_minutes)})."
             if counts["overdue"]
             else "."
         ),

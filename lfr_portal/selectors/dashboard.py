@@ -1,14 +1,236 @@
-"""What each role needs to act on now."""
+"""What each role needs to act on now.
 
-from datetime import timedelta
+Every section is a list evaluated here, with its related rows joined or counted in the
+same query, so the dashboard costs a fixed number of queries however much is pending.
+"""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from ..models import Adjudication, DeploymentDocument, EntryStatus, Role
+from ..models import (
+    Adjudication,
+    AlertHold,
+    AuditCheckpoint,
+    AuditEvent,
+    DeploymentDocument,
+    DeploymentStatus,
+    EntryStatus,
+    PendingFileDeletion,
+    Role,
+    Watchlist,
+    WatchlistEntry,
+    WatchlistStatus,
+)
 from ..permissions import has_role, is_authorising_officer
 from .alerts import alerts_visible_to, crops_waiting_for
 from .deployments import deployments_visible_to
-from .watchlists import entries_visible_to
+from .watchlists import entries_visible_to, watchlists_visible_to
+
+S = DeploymentStatus
+# States in which a watchlist is still being prepared for a window to come.
+PREPARING = (S.DRAFT, S.SUBMITTED, S.APPROVED)
+# The planner's own deployments, in the order the dashboard shows them.
+PLANNER_STATES = (S.DRAFT, S.REJECTED, S.SUBMITTED, S.APPROVED, S.LIVE, S.SUSPENDED)
+HOLD_REVIEW_NOTICE = timedelta(days=14)
+# A pending file deletion older than this means a retention run did not finish its work.
+RETENTION_STUCK_AFTER = timedelta(hours=2)
+LIMIT = 20
+
+
+@dataclass
+class WatchlistTask:
+    watchlist: Watchlist
+    approved: int
+    pending: int
+    finalise_from: datetime | None
+    finalise_by: datetime | None
+
+    @property
+    def deployment(self):
+        return self.watchlist.deployment
+
+
+@dataclass
+class ChainStatus:
+    """What is known of the audit chain's last check, for the compliance dashboard.
+
+    Reads only the newest signed checkpoint (and, where a verification result is
+    recorded, that result): the log's own internals stay with the audit module.
+    """
+
+    head_seq: int | None
+    checkpoint_seq: int | None
+    checkpoint_at: datetime | None
+    verified: bool | None
+    detail: str
+
+    @property
+    def unsigned_rows(self) -> int:
+        if self.head_seq is None:
+            return 0
+        return self.head_seq - (self.checkpoint_seq or 0)
+
+
+def chain_verification_status() -> ChainStatus:
+    """The latest thing known about the chain's integrity. Two queries."""
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    checkpoint = AuditCheckpoint.objects.order_by("-seq", "-id").first()
+    if checkpoint is None:
+        return ChainStatus(head, None, None, None, "No signed checkpoint has been made yet.")
+    return ChainStatus(
+        head_seq=head,
+        checkpoint_seq=checkpoint.seq,
+        checkpoint_at=checkpoint.created_at,
+        verified=None,
+        detail=(
+            "The chain is signed up to this row; run the verify_audit command to check it "
+            "end to end."
+        ),
+    )
+
+
+def _finalise_window(deployment):
+    if deployment.starts_at is None:
+        return None, None
+    return deployment.starts_at - settings.LFR_WATCHLIST_FINALISE_MAX_AGE, deployment.starts_at
+
+
+def _watchlist_tasks(queryset) -> list[WatchlistTask]:
+    rows = queryset.annotate(
+        n_approved=Count("entries", filter=Q(entries__status=EntryStatus.APPROVED)),
+        n_pending=Count("entries", filter=Q(entries__status=EntryStatus.PENDING)),
+    ).order_by("deployment__starts_at")[:LIMIT]
+    return [
+        WatchlistTask(w, w.n_approved, w.n_pending, *_finalise_window(w.deployment)) for w in rows
+    ]
+
+
+def watchlists_to_authorise(user) -> list[WatchlistTask]:
+    """Watchlists built and waiting for an authorising officer who added none of it."""
+    added_by_user = WatchlistEntry.objects.filter(watchlist=OuterRef("pk"), added_by=user).exclude(
+        status=EntryStatus.REMOVED
+    )
+    return _watchlist_tasks(
+        watchlists_visible_to(user)
+        .filter(status=WatchlistStatus.DRAFT, deployment__status__in=PREPARING)
+        # Some approved entries: something an officer could authorise once the rest are decided.
+        # A subquery, not a join, so that the counts annotated later see every entry.
+        .filter(
+            Exists(
+                WatchlistEntry.objects.filter(watchlist=OuterRef("pk"), status=EntryStatus.APPROVED)
+            )
+        )
+        .exclude(Exists(added_by_user))
+    )
+
+
+def watchlists_to_build(user) -> list[WatchlistTask]:
+    """Watchlists not yet authorised for deployments still being prepared."""
+    now = timezone.now()
+    return _watchlist_tasks(
+        watchlists_visible_to(user)
+        .filter(
+            status=WatchlistStatus.DRAFT,
+            deployment__status__in=PREPARING,
+        )
+        # A window already over needs no watchlist.
+        .exclude(deployment__ends_at__lt=now)
+    )
+
+
+def watchlists_to_finalise(user) -> list[WatchlistTask]:
+    """Authorised watchlists whose deployment has not started, or whose finalising would
+    lapse before the start; each with the period in which finalising counts."""
+    now = timezone.now()
+    max_age = settings.LFR_WATCHLIST_FINALISE_MAX_AGE
+    candidates = watchlists_visible_to(user).filter(
+        deployment__status__in=(S.SUBMITTED, S.APPROVED),
+        deployment__starts_at__isnull=False,
+        deployment__ends_at__gt=now,
+    )
+    not_yet = Q(status=WatchlistStatus.APPROVED)
+    # Finalised too early: the finalising is older than the limit by the time it starts.
+    lapsing = Q(
+        status=WatchlistStatus.FINALISED, finalised_at__lt=F("deployment__starts_at") - max_age
+    )
+    return _watchlist_tasks(candidates.filter(not_yet | lapsing))
+
+
+def holds_due_for_review(user, *, today=None):
+    """Evidence holds still in force whose review date is near or past."""
+    today = today or timezone.localdate()
+    return list(
+        AlertHold.objects.filter(
+            alert__deployment__in=deployments_visible_to(user),
+            released_at__isnull=True,
+            review_by__lte=today + HOLD_REVIEW_NOTICE,
+        )
+        .select_related("alert__deployment", "placed_by")
+        .order_by("review_by")[:LIMIT]
+    )
+
+
+def planner_deployments(user) -> list[tuple[str, str, list]]:
+    """The planner's own deployments grouped by state, in PLANNER_STATES order."""
+    groups = {state: [] for state in PLANNER_STATES}
+    for deployment in (
+        deployments_visible_to(user)
+        .filter(created_by=user, status__in=PLANNER_STATES)
+        .order_by("starts_at", "created_at")
+    ):
+        groups[deployment.status].append(deployment)
+    return [(S(state).label, state, items) for state, items in groups.items()]
+
+
+def deployments_needing_signs(user):
+    """Deployments from submission to live, with how many signs are up at each."""
+    return list(
+        deployments_visible_to(user)
+        .filter(status__in=[S.SUBMITTED, S.APPROVED, S.LIVE])
+        .annotate(signs_up=Count("signage", filter=Q(signage__removed_at__isnull=True)))
+        .order_by("signs_up", "starts_at")[:LIMIT]
+    )
+
+
+def overdue_reviews(user, *, today=None):
+    """Documents past their review date on deployments that still rely on them."""
+    today = today or timezone.localdate()
+    return list(
+        DeploymentDocument.objects.filter(
+            deployment__in=deployments_visible_to(user).filter(
+                status__in=[S.DRAFT, S.SUBMITTED, S.APPROVED, S.LIVE, S.SUSPENDED]
+            ),
+            review_by__lt=today,
+        )
+        .select_related("deployment")
+        .order_by("review_by")[:LIMIT]
+    )
+
+
+def lapsed_holds(user, *, today=None):
+    """Holds past their review date and never released: they no longer keep anything."""
+    today = today or timezone.localdate()
+    return list(
+        AlertHold.objects.filter(
+            alert__deployment__in=deployments_visible_to(user),
+            released_at__isnull=True,
+            review_by__lt=today,
+        )
+        .select_related("alert__deployment")
+        .order_by("review_by")[:LIMIT]
+    )
+
+
+def retention_failures(*, now=None) -> dict:
+    """Signs that a retention run did not finish: files it meant to remove, still there."""
+    now = now or timezone.now()
+    stuck = PendingFileDeletion.objects.filter(created_at__lt=now - RETENTION_STUCK_AFTER)
+    oldest = stuck.order_by("created_at").values_list("created_at", flat=True).first()
+    return {"files": stuck.count() if oldest else 0, "oldest": oldest}
 
 
 def dashboard_for(user):
@@ -21,36 +243,55 @@ def dashboard_for(user):
     if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR, Role.COMPLIANCE_OFFICER):
         sections["crops_waiting"] = crops_waiting_for(user)
     if has_role(user, Role.OPERATOR):
-        sections["overdue"] = overdue_alerts_for(user).select_related("deployment")[:20]
+        sections["overdue"] = list(overdue_alerts_for(user).select_related("deployment")[:LIMIT])
     if is_authorising_officer(user):
-        sections["awaiting_approval"] = deployments.filter(status="submitted").exclude(
-            created_by=user
+        sections["awaiting_approval"] = list(
+            deployments.filter(status=S.SUBMITTED).exclude(created_by=user).order_by("starts_at")
         )
-    sections["live"] = deployments.filter(status="live")
+        sections["watchlists_to_authorise"] = watchlists_to_authorise(user)
+        sections["holds_due"] = holds_due_for_review(user)
+    if has_role(user, Role.DEPLOYMENT_PLANNER):
+        sections["my_deployments"] = planner_deployments(user)
+        sections["my_deployments_count"] = sum(len(i) for _, _, i in sections["my_deployments"])
+    sections["live"] = list(deployments.filter(status=S.LIVE).order_by("ends_at"))
     if has_role(user, Role.OPERATOR):
-        sections["ready"] = deployments.filter(status="approved")
+        sections["ready"] = list(deployments.filter(status=S.APPROVED).order_by("starts_at"))
     if has_role(user, Role.FIELD_OFFICER):
-        sections["evidence_needed"] = deployments.filter(
-            status__in=["submitted", "approved", "live"]
-        ).order_by("starts_at")[:20]
+        sections["evidence_needed"] = deployments_needing_signs(user)
     if has_role(user, Role.OPERATOR, Role.AUTHORISING_OFFICER):
-        sections["alerts_pending"] = (
+        sections["alerts_pending"] = list(
             alerts_visible_to(user)
             .filter(adjudication=Adjudication.PENDING)
-            .order_by("captured_at")[:20]
+            .select_related("deployment")
+            .order_by("captured_at")[:LIMIT]
         )
     if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
-        sections["entries_awaiting_second"] = (
-            entries_visible_to(user).filter(status=EntryStatus.PENDING).exclude(added_by=user)[:20]
+        sections["entries_awaiting_second"] = list(
+            entries_visible_to(user)
+            .filter(status=EntryStatus.PENDING)
+            .exclude(added_by=user)
+            # An entry on a list whose deployment is over will never be matched.
+            .exclude(watchlist__deployment__status__in=[S.COMPLETED, S.CANCELLED])
+            .order_by("created_at")[:LIMIT]
         )
+    if has_role(user, Role.WATCHLIST_MANAGER):
+        sections["watchlists_to_build"] = watchlists_to_build(user)
+        sections["watchlists_to_finalise"] = watchlists_to_finalise(user)
     if has_role(user, Role.DEPLOYMENT_PLANNER, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
-        soon = timezone.localdate() + timedelta(days=30)
-        sections["documents_expiring"] = (
-            DeploymentDocument.objects.filter(
-                deployment__in=deployments.filter(status__in=["draft", "submitted", "approved"]),
-                review_by__lte=soon,
-            )
-            .select_related("deployment")
-            .order_by("review_by")[:20]
+        today = timezone.localdate()
+        expiring = DeploymentDocument.objects.filter(
+            deployment__in=deployments.filter(status__in=PREPARING),
+            review_by__lte=today + timedelta(days=30),
         )
+        if has_role(user, Role.COMPLIANCE_OFFICER):
+            # Those already past their date are listed under overdue reviews instead.
+            expiring = expiring.filter(review_by__gte=today)
+        sections["documents_expiring"] = list(
+            expiring.select_related("deployment").order_by("review_by")[:LIMIT]
+        )
+    if has_role(user, Role.COMPLIANCE_OFFICER):
+        sections["overdue_reviews"] = overdue_reviews(user)
+        sections["lapsed_holds"] = lapsed_holds(user)
+        sections["retention_failures"] = retention_failures()
+        sections["chain"] = chain_verification_status()
     return sections

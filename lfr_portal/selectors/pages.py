@@ -17,7 +17,6 @@ from ..models import (
     EntryCategory,
     EntryStatus,
     Role,
-    WatchlistStatus,
 )
 from ..permissions import can_operate, has_role, is_authorising_officer
 
@@ -25,7 +24,8 @@ from ..permissions import can_operate, has_role, is_authorising_officer
 @dataclass
 class Check:
     label: str
-    ok: bool
+    # True met, False unmet, None not judged yet (shown as such, never as met).
+    ok: bool | None
     detail: str
 
 
@@ -67,77 +67,120 @@ def camera_reachable(url, timeout=1.0):
         return False
 
 
-def go_live_checklist(deployment, *, probe_cameras=True):
-    """Every condition for going live, met or not, with the reason in words."""
-    from ..services.deployments import go_live_problems
+# Each blocker line of the checklist and the service rule codes it stands for. The
+# lines show the server's own verdict (services.deployments.go_live_problems), matched
+# by code; a code no line claims gets a line of its own, so no refusal goes unshown.
+BLOCKER_LINES = (
+    ("approved", "Approved by an authorising officer", {"not_approved"}),
+    ("window", "Now is inside the authorised window", {"outside_window"}),
+    (
+        "unchanged",
+        "Cameras, window, threshold and watchlist are as approved",
+        {
+            "cameras_changed",
+            "window_changed",
+            "threshold_changed",
+            "engine_changed",
+            "watchlist_changed",
+        },
+    ),
+    ("signs", "Signs are up at the location", {"no_signage"}),
+    ("finalised", None, {"watchlist_not_finalised", "watchlist_finalised_too_early"}),
+    (
+        "eu",
+        "Independent authorisation recorded, or urgency declared",
+        {"eu_refused", "eu_no_authorisation"},
+    ),
+)
 
-    now = timezone.now()
+
+@dataclass
+class GoLiveChecklist:
+    """Blockers (the server refuses while one is unmet) apart from advisories (it does not)."""
+
+    blockers: list[Check]
+    advisories: list[Check]
+    problems: list
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def advisories_failing(self) -> list[Check]:
+        return [a for a in self.advisories if a.ok is False]
+
+
+def _met_detail(key, deployment, now):
+    """What a met blocker line says; None for a line that does not apply."""
+    from ..services.deployments import finalise_hours, watchlist_finalise_opens_at, when_text
+
+    if key == "approved":
+        return f"Approved{f' {when_text(deployment.decided_at)}' if deployment.decided_at else ''}."
+    if key == "window":
+        return f"{when_text(deployment.starts_at)} to {when_text(deployment.ends_at)}."
+    if key == "unchanged":
+        return "Nothing changed since approval."
+    if key == "signs":
+        signs = deployment.signage.filter(placed_at__lte=now, removed_at__isnull=True).count()
+        return f"{signs} sign{'s' if signs != 1 else ''} recorded as up."
+    if key == "finalised":
+        finalised_at = deployment.watchlist.finalised_at
+        if finalised_at >= deployment.starts_at:
+            return f"Finalised {when_text(finalised_at)}, after the window opened: valid."
+        opens = watchlist_finalise_opens_at(deployment)
+        return (
+            f"Finalised {when_text(finalised_at)}, after {when_text(opens)}: within "
+            f"{finalise_hours()} hours before the start, so it will be valid at the start."
+        )
+    if key == "eu":
+        return "Recorded." if settings.LFR_EU_AI_ACT_MODE else None
+    return ""
+
+
+def go_live_checklist(deployment, *, probe_cameras=True, now=None):
+    """The go-live conditions as the server judges them: blockers, then advisories.
+
+    Returns (GoLiveChecklist, problems). Blockers come from the service's own rule
+    function, so the page and the server cannot disagree.
+    """
+    from ..services.deployments import finalise_hours, go_live_advisories, go_live_problems
+
+    now = now or timezone.now()
     problems = go_live_problems(deployment, now=now)
-    checks = [
-        Check(
-            "Approved by an authorising officer",
-            deployment.status == DeploymentStatus.APPROVED,
-            f"Status: {deployment.get_status_display()}.",
-        )
-    ]
-    if deployment.starts_at and deployment.ends_at:
-        inside = deployment.starts_at <= now < deployment.ends_at
-        checks.append(
-            Check(
-                "Now is inside the authorised window",
-                inside,
-                f"{timezone.localtime(deployment.starts_at):%d %b %H:%M} to "
-                f"{timezone.localtime(deployment.ends_at):%d %b %H:%M}.",
-            )
-        )
-    signs = deployment.signage.filter(placed_at__lte=now, removed_at__isnull=True).count()
-    checks.append(
-        Check(
-            "Signs are up at the location",
-            signs > 0,
-            f"{signs} sign(s) recorded as up." if signs else "No sign is recorded as up.",
-        )
-    )
-    watchlist = deployment.watchlist
-    finalised = watchlist.status == WatchlistStatus.FINALISED and watchlist.finalised_at
-    fresh = finalised and now - watchlist.finalised_at <= settings.LFR_WATCHLIST_FINALISE_MAX_AGE
-    checks.append(
-        Check(
-            "Watchlist finalised within 24 hours",
-            bool(fresh),
-            (
-                f"Finalised {timezone.localtime(watchlist.finalised_at):%d %b %H:%M}."
-                if finalised
-                else "Not finalised yet."
-            )
-            + ("" if fresh or not finalised else " That is too long ago: finalise it again."),
-        )
-    )
-    unchanged = not any("not the ones" in p or "changed after approval" in p for p in problems)
-    checks.append(
-        Check(
-            "Cameras, threshold and watchlist are as approved",
-            unchanged or deployment.status != DeploymentStatus.APPROVED,
-            "Nothing changed since approval."
-            if unchanged
-            else " ".join(p for p in problems if "not the ones" in p or "changed" in p),
-        )
-    )
+    by_code = {}
+    for problem in problems:
+        by_code.setdefault(problem.code, []).append(str(problem))
+    approved = deployment.status == DeploymentStatus.APPROVED
+    claimed = set()
+    blockers = []
+    for key, label, codes in BLOCKER_LINES:
+        claimed |= codes
+        if key == "finalised":
+            label = f"Watchlist finalised within {finalise_hours()} hours before the start"
+        unmet = [words for code in sorted(codes) for words in by_code.get(code, [])]
+        if unmet:
+            blockers.append(Check(label, False, " ".join(unmet)))
+        elif key != "approved" and not approved:
+            # Before approval the service stops at the status, so the rest is not judged.
+            blockers.append(Check(label, None, "Checked once the deployment is approved."))
+        else:
+            detail = _met_detail(key, deployment, now)
+            if detail is not None:
+                blockers.append(Check(label, True, detail))
+    for problem in problems:
+        if problem.code not in claimed:
+            blockers.append(Check(str(problem), False, ""))
+    advisories = []
     if probe_cameras:
-        for booking in deployment.cameras.select_related("camera"):
-            reachable = camera_reachable(booking.camera.source_url)
-            checks.append(
-                Check(
-                    f"Camera '{booking.camera.name}' reachable",
-                    reachable,
-                    "Answering." if reachable else "Cannot be reached from the portal now.",
-                )
-            )
-    return checks, problems
+        advisories = [Check(a.label, a.ok, a.detail) for a in go_live_advisories(deployment)]
+    return GoLiveChecklist(blockers, advisories, problems), problems
 
 
 def actions_for(user, deployment):
     """Which buttons a user sees. The services refuse anything else regardless."""
+    from ..services.deployments import go_live_problems
+
     status = deployment.status
     planner_own = has_role(user, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == user.pk
     ao = is_authorising_officer(user)
@@ -148,7 +191,10 @@ def actions_for(user, deployment):
         "review": ao
         and status == DeploymentStatus.SUBMITTED
         and deployment.created_by_id != user.pk,
-        "start": (operator or ao) and status == DeploymentStatus.APPROVED,
+        # Shown only when nothing blocks; the service refuses in the same cases.
+        "start": (operator or ao)
+        and status == DeploymentStatus.APPROVED
+        and not go_live_problems(deployment),
         "stop": (operator or ao) and status in (DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED),
         "operate": operator
         or (ao and status in (DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED)),

@@ -1,12 +1,15 @@
 """Reads for the recognition workers: what a camera job needs, and whether to go on."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
 from ..models import (
+    CameraState,
     DeploymentCamera,
     DeploymentStatus,
     EnrolmentState,
@@ -94,3 +97,35 @@ def enrolment_progress(watchlist):
     total = sum(counts.values())
     done = counts[EnrolmentState.ENROLLED] + counts[EnrolmentState.REJECTED]
     return {"total": total, "done": done, **counts}
+
+
+# States a job keeps fresh with its heartbeat; the others are final or not yet started.
+HEARTBEAT_STATES = (CameraState.STARTING, CameraState.RUNNING, CameraState.RECONNECTING)
+NOT_RESPONDING = "not_responding"
+
+
+def camera_shown_state(
+    booking: DeploymentCamera, *, now: datetime | None = None
+) -> tuple[str, str]:
+    """The camera's state as pages show it: (code, label).
+
+    The stored state is what the job last said; a job that was killed says nothing more.
+    So a job state whose heartbeat has lapsed is shown as not responding at once, rather
+    than "running" until the watchdog restarts the job.
+    """
+    now = now or timezone.now()
+    lapse = timedelta(seconds=settings.LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS)
+    if booking.state in HEARTBEAT_STATES and (
+        booking.job_heartbeat_at is None or now - booking.job_heartbeat_at > lapse
+    ):
+        return NOT_RESPONDING, "Not responding (no heartbeat from its recognition job)"
+    return booking.state, booking.get_state_display()
+
+
+def with_shown_state(bookings: Iterable[DeploymentCamera]) -> list[DeploymentCamera]:
+    """The bookings, each with `shown_state` and `shown_state_label` set for display."""
+    now = timezone.now()
+    bookings = list(bookings)
+    for booking in bookings:
+        booking.shown_state, booking.shown_state_label = camera_shown_state(booking, now=now)
+    return bookings

@@ -1,9 +1,11 @@
 """Writes about accuracy: calibration records, the false-alert ceiling, overdue alerts."""
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ..engines import ENGINE_PROFILES
 from ..errors import RuleViolation
@@ -148,7 +150,12 @@ def alerts_flag_overdue(*, now=None, batch_size=200):
                     action="alert.overdue",
                     obj=alert,
                     deployment=alert.deployment,
-                    reason=f"Not adjudicated {waited} minutes after it was raised.",
+                    reason=ngettext(
+                        "Not adjudicated %(n)d minute after it was raised.",
+                        "Not adjudicated %(n)d minutes after it was raised.",
+                        waited,
+                    )
+                    % {"n": waited},
                 )
             flagged += len(batch)
         if len(batch) < batch_size:
@@ -161,6 +168,10 @@ def alerts_flag_overdue(*, now=None, batch_size=200):
 # --faces ../shared/faces/att_faces` on the pinned SFace model files, run by the project
 # on 26 Nov 2026. Rows: (threshold, impostor pairs at or above it, genuine pairs below it).
 BASELINE_ENGINE = "opencv-sface"
+# The day the project measured it: the calibration's age (and so its staleness) counts
+# from the measurement, whatever day a database is installed.
+BASELINE_MEASURED_AT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+BASELINE_RAN_BY = "LFR Portal project (shipped baseline)"
 BASELINE_SHA256 = {
     "face_detection_yunet_2023mar_int8bq.onnx": (
         "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10"
@@ -382,29 +393,30 @@ def calibration_baseline_ensure(*, apps=None, using="default"):
     """Give the default engine the shipped calibration when it has none at all.
 
     Run after every migrate (and after the flush that tests do): a fresh database
-    gets it, one with any calibration of the engine is left alone. It is dated when
-    written, not at the project's measurement, on purpose: the figures describe the
-    exact model files (their digests are pinned and checked on loading), and the date
-    starts the LFR_CALIBRATION_MAX_AGE_DAYS clock within which a force must measure
-    again on its own labelled data. Installation data, like the roles: no audit row.
+    gets it, one with any calibration of the engine is left alone. It carries the day
+    the project measured it, so LFR_CALIBRATION_MAX_AGE_DAYS runs from the measurement
+    and a new installation does not restart the clock. A baseline written by an earlier
+    version with its installation date gets the measurement date. Installation data,
+    like the roles: no audit row.
     """
     try:
         model = apps.get_model("lfr_portal", "CalibrationRecord") if apps else CalibrationRecord
     except LookupError:  # migrated back to before the model existed
         return None
     records = model.objects.using(using)
+    shipped = records.filter(engine=BASELINE_ENGINE, ran_by_name=BASELINE_RAN_BY)
+    shipped.exclude(measured_at=BASELINE_MEASURED_AT).update(measured_at=BASELINE_MEASURED_AT)
     if records.filter(engine=BASELINE_ENGINE).exists():
         return None
     return records.create(
         engine=BASELINE_ENGINE,
         description=(
-            "Baseline shipped with LFR Portal: ../shared/faces (deepface_celebs, faceapi_bbt, "
-            "att_faces; 501 images of 61 identities, every face detected), measured by the "
-            "project on 26 Nov 2026 and dated when this database was set up. Public "
-            "photographs, not this force's population: measure again on the force's own "
-            "labelled data."
+            "Baseline shipped with LFR Portal: three public face sets (DeepFace celebrities, "
+            "face-api.js BBT and the AT&T Database of Faces; 501 images of 61 identities, "
+            "every face detected), measured by the project. Public photographs, not this "
+            "force's population: measure again on the force's own labelled data."
         ),
-        measured_at=timezone.now(),
+        measured_at=BASELINE_MEASURED_AT,
         model_sha256=BASELINE_SHA256,
         identities=BASELINE_IDENTITIES,
         images=BASELINE_IMAGES,
@@ -421,5 +433,5 @@ def calibration_baseline_ensure(*, apps=None, using="default"):
             }
             for threshold, false_matches, false_non_matches in BASELINE_ROWS
         ],
-        ran_by_name="LFR Portal project (shipped baseline)",
+        ran_by_name=BASELINE_RAN_BY,
     )

@@ -1,11 +1,15 @@
 """Writing the audit trail: `audit_record` runs inside every service's transaction.
 
-Rows are chained by hash (lfr_portal/audit_chain.py). Writers take a PostgreSQL
-advisory lock for the rest of their transaction, so two processes can never both
-extend the chain from the same head; the unique sequence number backs that up.
+Rows are chained by hash (lfr_portal/audit_chain.py) and are the leaves of a
+Merkle tree (lfr_portal/merkle.py, RFC 9162) whose signed heads are published.
+Writers take a PostgreSQL advisory lock for the rest of their transaction, so two
+processes can never both extend the log from the same head; the unique sequence
+number backs that up. A write stores the row's leaf hash and nothing more: heads
+are computed from the previous head's frontier and the rows since.
 """
 
 import json
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +22,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from .. import audit_chain
+from .. import audit_chain, merkle
 from ..middleware import current_client_address
-from ..models import AuditCheckpoint, AuditEvent, CheckpointKind
+from ..models import AuditCheckpoint, AuditEvent, AuditPrunedLeaf, CheckpointKind
+
+logger = logging.getLogger(__name__)
+
+# With no new rows, beat still re-signs the head this often, so a reader can tell a
+# quiet log from a stopped one.
+HEAD_REFRESH = timezone.timedelta(hours=1)
 
 # An arbitrary, fixed key for pg_advisory_xact_lock: "LFR audit".
 AUDIT_LOCK_KEY = 0x4C465241554449
@@ -52,16 +62,11 @@ def _lock_chain():
 
 
 def chain_head():
-    """(seq, row_hash) of the newest row, or of what retention removed last, or genesis."""
+    """(seq, row_hash) of the newest row, or of the last row retention removed, or genesis."""
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
     if last:
         return last
-    removed = (
-        AuditCheckpoint.objects.filter(kind=CheckpointKind.RETENTION)
-        .order_by("-seq")
-        .values_list("seq", "row_hash")
-        .first()
-    )
+    removed = AuditPrunedLeaf.objects.order_by("-seq").values_list("seq", "row_hash").first()
     return removed or (0, audit_chain.GENESIS_HASH)
 
 
@@ -100,8 +105,16 @@ def audit_record(*, actor, action, obj=None, reason="", changes=None, deployment
     if event.client_address and ":" in event.client_address:
         event.client_address = clean_ipv6_address(event.client_address)
     event.content_hash = audit_chain.content_hash(event.hashed_fields())
+    event.leaf_hash = audit_chain.leaf_hash(event.hashed_fields())
     event.row_hash = audit_chain.chain_hash(head_hash, event.content_hash)
     event.save(force_insert=True)
+    every = settings.LFR_AUDIT_TREE_HEAD_EVERY_ROWS
+    if every and event.seq % every == 0:
+        try:
+            _issue_tree_head(CheckpointKind.ROWS)
+        except AuditLogBroken as exc:
+            # The action itself stands; the broken log is for verify_audit to name.
+            logger.error("no tree head signed at row %s: %s", event.seq, exc)
     return event
 
 
@@ -150,114 +163,267 @@ def public_key_pem():
 def _sign(checkpoint):
     key = signing_key()
     checkpoint.key_id = audit_chain.key_id(key.public_key())
-    checkpoint.signature = audit_chain.sign_checkpoint(key, checkpoint.signed_fields())
+    checkpoint.signature = audit_chain.sign_tree_head(key, checkpoint.tree_head())
+
+
+def _leaf_hashes_after(seq):
+    """(seq, leaf hash) of every leaf after `seq`, pruned ones first: both ordered by seq."""
+    pruned = AuditPrunedLeaf.objects.filter(seq__gt=seq).order_by("seq")
+    yield from pruned.values_list("seq", "leaf_hash").iterator(chunk_size=10000)
+    rows = AuditEvent.objects.filter(seq__gt=seq).order_by("seq")
+    yield from rows.values_list("seq", "leaf_hash").iterator(chunk_size=10000)
+
+
+def _latest_tree_head():
+    return AuditCheckpoint.objects.exclude(root_hash="").order_by("-seq", "-id").first()
+
+
+class AuditLogBroken(Exception):
+    """The rows in the database do not form a log a head can be signed over."""
+
+
+def _issue_tree_head(kind):
+    """Sign a head over the whole log; caller holds the chain lock in a transaction."""
+    size, row_hash = chain_head()
+    last = _latest_tree_head()
+    if last is not None and last.seq > size:
+        # Never sign a shorter log than was signed before: rows were removed.
+        raise AuditLogBroken(
+            f"the log ends at row {size}, but a head signed at {last.created_at} vouches "
+            f"for {last.seq} rows"
+        )
+    start, frontier = 0, []
+    if last is not None and sum(s for s, _ in last.frontier) == last.seq:
+        start = last.seq
+        frontier = [(s, bytes.fromhex(h)) for s, h in last.frontier]
+    expected = start + 1
+    new = []
+    for seq, leaf in _leaf_hashes_after(start):
+        if seq != expected or not leaf:
+            raise AuditLogBroken(f"row {expected} is missing or has no leaf hash")
+        new.append(bytes.fromhex(leaf))
+        expected += 1
+    frontier = merkle.extend_frontier(frontier, new)
+    if sum(s for s, _ in frontier) != size:
+        raise AuditLogBroken(f"the log ends at row {expected - 1}, not at row {size}")
+    head = AuditCheckpoint(
+        kind=kind,
+        seq=size,
+        row_hash=row_hash,
+        root_hash=merkle.root_from_frontier([h for _, h in frontier]).hex(),
+        frontier=[[s, h.hex()] for s, h in frontier],
+        created_at=timezone.now(),
+    )
+    _sign(head)
+    head.save(force_insert=True)
+    return head
 
 
 @transaction.atomic
 def audit_checkpoint_create(*, kind=CheckpointKind.PERIODIC):
-    """Sign the current head of the chain."""
+    """Sign a tree head over the whole log now (exports and reports ask for one)."""
     _lock_chain()
-    seq, row_hash = chain_head()
-    checkpoint = AuditCheckpoint(kind=kind, seq=seq, row_hash=row_hash, created_at=timezone.now())
-    _sign(checkpoint)
-    checkpoint.save()
-    return checkpoint
+    return _issue_tree_head(kind)
 
 
-def audit_prune(*, before, batch_size=5000):
-    """Remove rows older than `before` from the start of the chain, in batches.
+def audit_tree_head_tick():
+    """Beat's minute: sign a new head if the log grew, or if the last is an hour old."""
+    with transaction.atomic():
+        _lock_chain()
+        last = _latest_tree_head()
+        size, _ = chain_head()
+        if (
+            last is not None
+            and last.seq == size
+            and timezone.now() - last.created_at < HEAD_REFRESH
+        ):
+            return None
+        return _issue_tree_head(CheckpointKind.PERIODIC)
 
-    The one path that deletes audit rows. Each batch leaves a signed retention
-    checkpoint naming the rows it removed and the hash of the last, so the chain
-    that remains still verifies from there.
+
+def audit_prune(*, before=None, batch_size=5000):
+    """Remove rows past their retention period from the start of the log, in batches.
+
+    On PostgreSQL the database decides what is past retention: the SECURITY DEFINER
+    function `lfr_audit_prune` (lfr_portal/audit_db.py) removes only those rows and
+    keeps their leaf and chain hashes; `before` is ignored there. Each batch is
+    recorded on the log itself. On SQLite (development) the same happens in Python.
     """
     removed_total = 0
     while True:
         with transaction.atomic():
             _lock_chain()
-            batch = list(
-                AuditEvent.objects.filter(occurred_at__lt=before)
-                .order_by("seq")
-                .values_list("seq", "row_hash")[:batch_size]
-            )
-            if not batch:
-                return removed_total
-            first_seq, last_seq, last_hash = batch[0][0], batch[-1][0], batch[-1][1]
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lfr.audit_retention = 'on'")
-            deleted, _ = AuditEvent.objects.filter(seq__gte=first_seq, seq__lte=last_seq).delete()
-            checkpoint = AuditCheckpoint(
-                kind=CheckpointKind.RETENTION,
-                seq=last_seq,
-                row_hash=last_hash,
-                created_at=timezone.now(),
-                removed_from_seq=first_seq,
-                removed_to_seq=last_seq,
-                removed_count=deleted,
+                    cursor.execute("SELECT * FROM lfr_audit_prune(%s)", [batch_size])
+                    first_seq, last_seq, removed = cursor.fetchone()
+            else:
+                first_seq, last_seq, removed = _prune_in_python(before, batch_size)
+            if not removed:
+                return removed_total
+            audit_record(
+                actor=None,
+                action="audit.retention",
+                reason="rows past their retention period removed; their hashes are kept",
+                changes={"from_seq": first_seq, "to_seq": last_seq, "removed": removed},
             )
-            _sign(checkpoint)
-            checkpoint.save()
-            removed_total += deleted
+            removed_total += removed
+
+
+def _prune_in_python(before, batch_size):
+    if before is None:
+        before = timezone.now() - settings.LFR_AUDIT_RETENTION
+    before = max(before, timezone.now() - settings.LFR_AUDIT_RETENTION)
+    kept = AuditEvent.objects.filter(occurred_at__gte=before).order_by("seq")
+    oldest_kept = kept.values_list("seq", flat=True).first()
+    victims = AuditEvent.objects.filter(occurred_at__lt=before)
+    if oldest_kept is not None:
+        victims = victims.filter(seq__lt=oldest_kept)
+    batch = list(victims.order_by("seq").values_list("seq", "leaf_hash", "row_hash")[:batch_size])
+    if not batch:
+        return None, None, 0
+    now = timezone.now()
+    AuditPrunedLeaf.objects.bulk_create(
+        AuditPrunedLeaf(seq=seq, leaf_hash=leaf, row_hash=row, removed_at=now)
+        for seq, leaf, row in batch
+    )
+    AuditEvent.objects.filter(seq__gte=batch[0][0], seq__lte=batch[-1][0]).delete()
+    return batch[0][0], batch[-1][0], len(batch)
 
 
 # --- verification ---------------------------------------------------------------
 
 
-def audit_verify_database(*, chunk_size=5000):
-    """Check the whole chain in the database. Returns (ok, message)."""
+def log_tree(size=None):
+    """The Merkle tree over the log's leaves (rows and pruned rows), all or the first `size`."""
+    leaves = [bytes.fromhex(leaf) for _, leaf in _leaf_hashes_after(0)]
+    return merkle.MerkleTree(leaves if size is None else leaves[:size])
+
+
+def consistency_bundle(*, first_size, head=None):
+    """What a keeper of an earlier head needs: the latest signed head and a proof to it.
+
+    `proof` is None when the log is now shorter than `first_size` (the verifier then
+    names the truncation).
+    """
+    head = head or _latest_tree_head()
+    if head is None:
+        return None
+    bundle = {
+        "format": CONSISTENCY_FORMAT,
+        "first_size": first_size,
+        "head": head.tree_head(),
+        "proof": None,
+    }
+    tree = log_tree(size=head.seq)
+    if 0 <= first_size <= head.seq == tree.size:
+        bundle["proof"] = [p.hex() for p in tree.consistency_proof(first_size, head.seq)]
+    return bundle
+
+
+CONSISTENCY_FORMAT = "lfr-portal-consistency/1"
+
+
+def audit_verify_database(*, chunk_size=5000, earlier_head=None):
+    """Check the whole log in the database. Returns (ok, message) naming the first problem.
+
+    `earlier_head` is a signed tree head someone kept (the published JSON): the log
+    must still extend it, whatever the database now says about itself.
+    """
     public_key = signing_key().public_key()
-    retention = (
-        AuditCheckpoint.objects.filter(kind=CheckpointKind.RETENTION).order_by("-seq").first()
+    pruned = list(
+        AuditPrunedLeaf.objects.order_by("seq").values_list("seq", "leaf_hash", "row_hash")
     )
-    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
-    if retention is not None:
-        if not audit_chain.verify_checkpoint(public_key, retention.signed_fields()):
-            return False, f"the retention checkpoint at row {retention.seq} has a bad signature"
-        anchor_seq, anchor_hash = retention.seq, retention.row_hash
+    for position, (seq, _, _) in enumerate(pruned, 1):
+        if seq != position:
+            return False, f"row {position}: missing (not among the rows retention removed)"
+    if pruned:
+        anchor_seq, anchor_hash = pruned[-1][0], pruned[-1][2]
     else:
         anchor_seq, anchor_hash = 0, audit_chain.GENESIS_HASH
+    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
     if first is not None and first != anchor_seq + 1:
         return False, (
-            f"row {anchor_seq + 1}: missing (the trail starts at row {first} and no signed "
-            "retention checkpoint accounts for the rows before it)"
+            f"row {anchor_seq + 1}: missing (the trail starts at row {first} and retention "
+            "removed no rows up to there)"
         )
+
+    leaves = [bytes.fromhex(leaf) for _, leaf, _ in pruned]
 
     def links():
         for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
-            recomputed = audit_chain.content_hash(event.hashed_fields())
-            if recomputed != event.content_hash:
+            fields = event.hashed_fields()
+            if (
+                audit_chain.content_hash(fields) != event.content_hash
+                or audit_chain.leaf_hash(fields) != event.leaf_hash
+            ):
                 raise audit_chain.ChainBreak(
                     event.seq, "its content was changed after it was written"
                 )
+            leaves.append(bytes.fromhex(event.leaf_hash))
             yield event.seq, event.content_hash, event.row_hash
 
     try:
-        last_seq, last_hash = audit_chain.verify_links(
+        last_seq, _ = audit_chain.verify_links(
             links(), anchor_seq=anchor_seq, anchor_hash=anchor_hash
         )
     except audit_chain.ChainBreak as exc:
         return False, str(exc)
 
+    tree = merkle.MerkleTree(leaves)
+    if earlier_head is not None:
+        problem = _check_earlier_head(earlier_head, tree, public_key)
+        if problem:
+            return False, problem
+
     checked = 0
-    for checkpoint in AuditCheckpoint.objects.exclude(kind=CheckpointKind.RETENTION):
-        if not audit_chain.verify_checkpoint(public_key, checkpoint.signed_fields()):
-            return False, f"the checkpoint at row {checkpoint.seq} has a bad signature"
-        if checkpoint.seq > last_seq:
+    for head in AuditCheckpoint.objects.exclude(root_hash="").order_by("seq", "id"):
+        published = head.tree_head()
+        if not audit_chain.verify_tree_head(public_key, published):
+            return False, f"{audit_chain.describe_head(published)} has a bad signature"
+        if head.seq > tree.size:
             return False, (
-                f"a signed checkpoint vouches for row {checkpoint.seq}, but the trail ends at "
-                f"row {last_seq}: rows were removed from the end"
+                f"{audit_chain.describe_head(published)} vouches for row {head.seq}, but the "
+                f"trail ends at row {tree.size}: rows were removed from the end"
             )
-        if checkpoint.seq > anchor_seq:
-            row_hash = (
-                AuditEvent.objects.filter(seq=checkpoint.seq)
-                .values_list("row_hash", flat=True)
-                .first()
+        if tree.root(head.seq).hex() != head.root_hash:
+            described = audit_chain.describe_head(published)
+            return False, (
+                f"the first {head.seq} rows no longer match {described}: "
+                "rows were rewritten, reordered or removed"
             )
-            if row_hash != checkpoint.row_hash:
-                return False, f"row {checkpoint.seq}: differs from its signed checkpoint"
         checked += 1
     return True, (
-        f"OK: rows {anchor_seq + 1} to {last_seq} chain correctly; "
-        f"{checked} signed checkpoints agree."
+        f"OK: rows {anchor_seq + 1} to {last_seq} chain correctly; {checked} signed tree heads "
+        f"agree; tree of {tree.size} rows has root {tree.root().hex()}."
     )
+
+
+def _check_earlier_head(earlier, tree, public_key):
+    try:
+        size = int(earlier["tree_size"])
+        root = earlier["root_hash"]
+    except (KeyError, TypeError, ValueError):
+        return "the head you kept is not a signed tree head of this log"
+    if not audit_chain.verify_tree_head(public_key, earlier):
+        return "the head you kept does not carry a valid signature of this log's key"
+    if size > tree.size:
+        return (
+            f"the trail now holds {tree.size} rows, fewer than the {size} of "
+            f"{audit_chain.describe_head(earlier)}: rows were removed (truncation or tail cut)"
+        )
+    proof = tree.consistency_proof(size, tree.size)
+    if not merkle.verify_consistency(size, tree.size, bytes.fromhex(root), tree.root(), proof):
+        return (
+            f"the trail no longer extends {audit_chain.describe_head(earlier)}: its first "
+            f"{size} rows were rewritten, reordered or removed since"
+        )
+    still_there = AuditCheckpoint.objects.filter(
+        seq=size, root_hash=root, signature=earlier.get("signature")
+    ).exists()
+    if not still_there:
+        return (
+            f"{audit_chain.describe_head(earlier)} is no longer in the database: signed tree "
+            "heads were removed"
+        )
+    return None

@@ -1,6 +1,7 @@
 """Writes for deployments: drafting, approval, going live and ending. Each owns its transaction."""
 
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from ..models import (
 )
 from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
 from ..selectors.accuracy import calibration_problem, force_ceiling
+from ..selectors.pages import camera_reachable
 from .audit import audit_record
 from .common import (
     apply_changes,
@@ -72,6 +74,53 @@ def _lock(deployment):
     return Deployment.objects.select_for_update().get(pk=deployment.pk)
 
 
+class Problem(str):
+    """One unmet rule: reads as its sentence, and carries a stable code.
+
+    Screens match on the code, never on the words, so rewording a rule cannot
+    silently detach it from its line in a checklist.
+    """
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> "Problem":
+        problem = super().__new__(cls, message)
+        problem.code = code
+        return problem
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """A condition worth checking before going live that no rule demands.
+
+    A failing advisory does not block; going ahead despite it needs a recorded reason.
+    """
+
+    code: str
+    label: str
+    ok: bool
+    detail: str
+
+
+def when_text(moment) -> str:
+    return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+
+
+def finalise_hours() -> str:
+    return f"{settings.LFR_WATCHLIST_FINALISE_MAX_AGE.total_seconds() / 3600:g}"
+
+
+def watchlist_finalise_opens_at(deployment):
+    """The earliest finalisation that still counts at the window's start, or None without one.
+
+    The rule is judged against the start, not against now: a list finalised days
+    ahead would be stale by the time the first frame is processed.
+    """
+    if deployment.starts_at is None:
+        return None
+    return deployment.starts_at - settings.LFR_WATCHLIST_FINALISE_MAX_AGE
+
+
 def _require_planner_of(actor, deployment):
     if not has_role(actor, Role.DEPLOYMENT_PLANNER):
         raise NotPermitted("Only a deployment planner may change a deployment.")
@@ -104,6 +153,15 @@ def _check_fields(deployment):
         raise RuleViolation("The threshold must be a number.", field="threshold") from None
     if not Decimal("0") < threshold < Decimal("1"):
         raise RuleViolation("The threshold must lie between 0 and 1.", field="threshold")
+    # A window is whole or absent in every saved state: pages and checks read both ends.
+    if deployment.starts_at and not deployment.ends_at:
+        raise RuleViolation(
+            "A window with a start needs its end too.", field="ends_at", code="window_half"
+        )
+    if deployment.ends_at and not deployment.starts_at:
+        raise RuleViolation(
+            "A window with an end needs its start too.", field="starts_at", code="window_half"
+        )
     if deployment.starts_at and deployment.ends_at:
         if deployment.ends_at <= deployment.starts_at:
             raise RuleViolation("The window must end after it starts.", field="ends_at")
@@ -279,7 +337,7 @@ def deployment_camera_remove(*, actor, deployment, camera):
     )
 
 
-def _document_problems(deployment, today):
+def _document_problems(deployment, today) -> list[Problem]:
     kinds = list(REQUIRED_DOCUMENTS)
     if settings.LFR_EU_AI_ACT_MODE:
         kinds += list(REQUIRED_DOCUMENTS_EU)
@@ -290,65 +348,95 @@ def _document_problems(deployment, today):
         label = DocumentKind(kind).label
         document = documents.get(kind)
         if document is None:
-            problems.append(f"The {label} reference is not recorded.")
+            problems.append(Problem("document_missing", f"The {label} reference is not recorded."))
         elif document.issued_on > today:
-            problems.append(f"The {label} ({document.reference}) is dated in the future.")
+            problems.append(
+                Problem(
+                    "document_future", f"The {label} ({document.reference}) is dated in the future."
+                )
+            )
         elif document.review_by < last_day:
             problems.append(
-                f"The {label} ({document.reference}) is out of date on "
-                f"{document.review_by:%d %b %Y}, before the deployment ends."
+                Problem(
+                    "document_expired",
+                    f"The {label} ({document.reference}) is out of date on "
+                    f"{document.review_by:%d %b %Y}, before the deployment ends.",
+                )
             )
     return problems
 
 
-def approval_problems(deployment, *, include_watchlist=True):
-    """Every reason the deployment cannot be approved now, in words. Empty when it can."""
+def approval_problems(deployment, *, include_watchlist=True) -> list[Problem]:
+    """Every reason the deployment cannot be approved now, each with its code. Empty when it can."""
     problems = []
     now = timezone.now()
     if not deployment.purpose.strip():
-        problems.append("The purpose is not recorded.")
+        problems.append(Problem("purpose_missing", "The purpose is not recorded."))
     if not deployment.justification.strip():
-        problems.append("The necessity and proportionality justification is not written.")
+        problems.append(
+            Problem(
+                "justification_missing",
+                "The necessity and proportionality justification is not written.",
+            )
+        )
     if deployment.use_case == UseCase.OTHER and not deployment.use_case_other.strip():
-        problems.append("A use case of 'other' must say what it is.")
+        problems.append(
+            Problem("use_case_other_missing", "A use case of 'other' must say what it is.")
+        )
     if not deployment.location_name.strip() or deployment.latitude is None:
-        problems.append("The location needs a name and coordinates.")
+        problems.append(Problem("location_missing", "The location needs a name and coordinates."))
     if not deployment.radius_m:
-        problems.append("The location needs a radius.")
+        problems.append(Problem("radius_missing", "The location needs a radius."))
     if not deployment.starts_at or not deployment.ends_at:
-        problems.append("The start and end of the window are not set.")
+        problems.append(Problem("window_missing", "The start and end of the window are not set."))
     else:
         if deployment.ends_at - deployment.starts_at > settings.LFR_MAX_AUTHORISATION:
             hours = settings.LFR_MAX_AUTHORISATION.total_seconds() / 3600
             problems.append(
-                f"The window is longer than the {hours:g} hours one authorisation covers."
+                Problem(
+                    "window_too_long",
+                    f"The window is longer than the {hours:g} hours one authorisation covers.",
+                )
             )
         if deployment.ends_at <= now:
-            problems.append("The window has already ended.")
+            problems.append(Problem("window_ended", "The window has already ended."))
     problems += _document_problems(deployment, timezone.localdate(now))
     profile = ENGINE_PROFILES.get(deployment.engine)
     if profile is None:
-        problems.append(f"The engine '{deployment.engine}' is not known.")
+        problems.append(
+            Problem("engine_unknown", f"The engine '{deployment.engine}' is not known.")
+        )
     elif Decimal(deployment.threshold) < profile.floor and not (
         deployment.threshold_override_reason.strip()
     ):
         problems.append(
-            f"The threshold {deployment.threshold} is below the {profile.label} floor of "
-            f"{profile.floor}, and no override reason is recorded."
+            Problem(
+                "threshold_below_floor",
+                f"The threshold {deployment.threshold} is below the {profile.label} floor of "
+                f"{profile.floor}, and no override reason is recorded.",
+            )
         )
     if profile is not None:
         uncalibrated = calibration_problem(deployment.engine, deployment.threshold, now=now)
         if uncalibrated and not deployment.calibration_override_reason.strip():
-            problems.append(f"{uncalibrated} No calibration override reason is recorded.")
+            problems.append(
+                Problem(
+                    "calibration_stale",
+                    f"{uncalibrated} No calibration override reason is recorded.",
+                )
+            )
     bookings = list(deployment.cameras.select_related("camera"))
     if not bookings:
-        problems.append("No camera is attached.")
+        problems.append(Problem("camera_missing", "No camera is attached."))
     for booking in bookings:
         holder = _overlapping_booking(booking.camera, deployment)
         if holder is not None:
             problems.append(
-                f"Camera '{booking.camera.name}' is booked for an overlapping window by "
-                f"'{holder.title}'."
+                Problem(
+                    "camera_booked",
+                    f"Camera '{booking.camera.name}' is booked for an overlapping window by "
+                    f"'{holder.title}'.",
+                )
             )
     if include_watchlist:
         watchlist = getattr(deployment, "watchlist", None)
@@ -356,9 +444,11 @@ def approval_problems(deployment, *, include_watchlist=True):
             WatchlistStatus.APPROVED,
             WatchlistStatus.FINALISED,
         ):
-            problems.append("The watchlist is not authorised.")
+            problems.append(Problem("watchlist_not_authorised", "The watchlist is not authorised."))
         elif watchlist.entries.filter(status="approved").count() > settings.LFR_WATCHLIST_MAX_SIZE:
-            problems.append("The watchlist is larger than the maximum size.")
+            problems.append(
+                Problem("watchlist_too_large", "The watchlist is larger than the maximum size.")
+            )
     return problems
 
 
@@ -449,25 +539,37 @@ def deployment_reject(*, actor, deployment, reason):
     return deployment
 
 
-def go_live_problems(deployment, *, now=None):
-    """Every reason the deployment cannot go live now, in words. Empty when it can."""
+def go_live_problems(deployment, *, now=None) -> list[Problem]:
+    """Every rule that blocks going live now, each with its code. Empty when it can.
+
+    The server enforces each of these; the checklist shows them as blockers.
+    """
     now = now or timezone.now()
     problems = []
     if deployment.status != S.APPROVED:
         problems.append(
-            f"The deployment is {deployment.get_status_display().lower()}, not approved."
+            Problem(
+                "not_approved",
+                f"The deployment is {deployment.get_status_display().lower()}, not approved.",
+            )
         )
         return problems
     if not (deployment.starts_at <= now < deployment.ends_at):
         problems.append(
-            f"Now is outside the authorised window "
-            f"({timezone.localtime(deployment.starts_at):%d %b %Y %H:%M} to "
-            f"{timezone.localtime(deployment.ends_at):%d %b %Y %H:%M})."
+            Problem(
+                "outside_window",
+                f"Now is outside the authorised window "
+                f"({when_text(deployment.starts_at)} to {when_text(deployment.ends_at)}).",
+            )
         )
     current = authorisation_snapshot(deployment)
     approved = deployment.authorised_snapshot or {}
     if current["cameras"] != approved.get("cameras"):
-        problems.append("The cameras are not the ones the authorising officer approved.")
+        problems.append(
+            Problem(
+                "cameras_changed", "The cameras are not the ones the authorising officer approved."
+            )
+        )
     for key, words in (
         ("starts_at", "window"),
         ("ends_at", "window"),
@@ -476,39 +578,99 @@ def go_live_problems(deployment, *, now=None):
         ("watchlist_entries", "watchlist"),
     ):
         if current[key] != approved.get(key):
-            problems.append(f"The {words} changed after approval.")
+            problems.append(Problem(f"{words}_changed", f"The {words} changed after approval."))
     if not deployment.signage.filter(placed_at__lte=now, removed_at__isnull=True).exists():
-        problems.append("No sign is recorded as up at the location.")
+        problems.append(Problem("no_signage", "No sign is recorded as up at the location."))
     watchlist = deployment.watchlist
+    opens = watchlist_finalise_opens_at(deployment)
     if watchlist.status != WatchlistStatus.FINALISED or watchlist.finalised_at is None:
-        problems.append("The watchlist is not finalised.")
-    elif now - watchlist.finalised_at > settings.LFR_WATCHLIST_FINALISE_MAX_AGE:
-        hours = settings.LFR_WATCHLIST_FINALISE_MAX_AGE.total_seconds() / 3600
         problems.append(
-            f"The watchlist was finalised more than {hours:g} hours ago; finalise it again."
+            Problem(
+                "watchlist_not_finalised",
+                f"The watchlist is not finalised; it must be finalised within "
+                f"{finalise_hours()} hours before the window starts, from {when_text(opens)}.",
+            )
+        )
+    elif watchlist.finalised_at < opens:
+        problems.append(
+            Problem(
+                "watchlist_finalised_too_early",
+                f"The watchlist must be finalised within {finalise_hours()} hours before the "
+                f"window starts; it was finalised {when_text(watchlist.finalised_at)}, before "
+                f"{when_text(opens)}. Finalise it again.",
+            )
         )
     if settings.LFR_EU_AI_ACT_MODE:
         has_authority = deployment.documents.filter(
             kind=DocumentKind.INDEPENDENT_AUTHORISATION
         ).exists()
         if deployment.eu_authorisation_decision == "refused":
-            problems.append("The independent authority refused authorisation.")
+            problems.append(
+                Problem("eu_refused", "The independent authority refused authorisation.")
+            )
         elif not has_authority and not deployment.eu_urgency:
             problems.append(
-                "No judicial or independent authorisation is recorded, and no urgency is declared."
+                Problem(
+                    "eu_no_authorisation",
+                    "No judicial or independent authorisation is recorded, and no urgency is "
+                    "declared.",
+                )
             )
     # Deduplicate while keeping order (window appears twice in the loop above).
     return list(dict.fromkeys(problems))
 
 
+def go_live_advisories(deployment) -> list[Advisory]:
+    """What is worth checking before going live but no rule demands: the cameras answer.
+
+    Each is shown met or not; the server asks for a reason to go ahead when one is not.
+    Probing is switched off by LFR_GO_LIVE_PROBE_CAMERAS (the test suite's cameras are
+    fictitious hosts).
+    """
+    if not settings.LFR_GO_LIVE_PROBE_CAMERAS:
+        return []
+    advisories = []
+    for booking in deployment.cameras.select_related("camera").order_by("camera__name"):
+        reachable = camera_reachable(booking.camera.source_url)
+        advisories.append(
+            Advisory(
+                code="camera_unreachable",
+                label=f"Camera '{booking.camera.name}' reachable",
+                ok=reachable,
+                detail="Answering." if reachable else "Cannot be reached from the portal now.",
+            )
+        )
+    return advisories
+
+
+def deployment_start(*, actor, deployment, advisory_reason: str = ""):
+    """Go live. Blockers refuse; a failing advisory needs `advisory_reason`, which is audited."""
+    if not (can_operate(actor, deployment) or is_authorising_officer(actor)):
+        raise NotPermitted("Only an assigned operator or an authorising officer may start it.")
+    # Probing a camera can take a second: done before the row is locked.
+    failing = [a for a in go_live_advisories(deployment) if not a.ok]
+    return _deployment_start(
+        actor=actor, deployment=deployment, failing=failing, advisory_reason=advisory_reason
+    )
+
+
 @transaction.atomic
-def deployment_start(*, actor, deployment):
+def _deployment_start(*, actor, deployment, failing, advisory_reason):
     deployment = _lock(deployment)
     if not (can_operate(actor, deployment) or is_authorising_officer(actor)):
         raise NotPermitted("Only an assigned operator or an authorising officer may start it.")
     problems = go_live_problems(deployment)
     if problems:
         raise RuleViolation(" ".join(problems), code="not_startable")
+    reason = (advisory_reason or "").strip()
+    if failing and not reason:
+        raise RuleViolation(
+            "Going live despite an advisory needs a recorded reason: "
+            + " ".join(f"{a.label}: {a.detail}" for a in failing)
+            + " Record why it is right to go ahead, or fix it first.",
+            field="advisory_reason",
+            code="advisory_reason_required",
+        )
     now = timezone.now()
     deployment.status = S.LIVE
     deployment.went_live_at = now
@@ -521,7 +683,15 @@ def deployment_start(*, actor, deployment):
     deployment.cameras.update(
         state=CameraState.STARTING, state_detail="", chunk_index=0, source_position=0
     )
-    audit_record(actor=actor, action="deployment.start", obj=deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.start",
+        obj=deployment,
+        reason=reason,
+        changes={"advisories_overridden": [f"{a.label}: {a.detail}" for a in failing]}
+        if failing
+        else None,
+    )
     _start_recognition(deployment)
     return deployment
 

@@ -19,6 +19,7 @@ from reportlab.platypus import (
 )
 
 from ..models import AuditEvent, EntryCategory, EntryStatus
+from ..selectors.audit import action_label
 from .audit import audit_checkpoint_create
 
 STYLES = getSampleStyleSheet()
@@ -40,10 +41,40 @@ def _p(text, style="BodyText"):
     return Paragraph(escape(str(text)), STYLES[style])
 
 
+# A table row cannot break across pages, so text in a cell is cut to what fits on one;
+# the full text is in the audit export and, for the case itself, in the sections above.
+CELL_LIMIT = 600
+
+
+def _cell(text):
+    text = str(text)
+    if len(text) > CELL_LIMIT:
+        text = text[:CELL_LIMIT].rstrip() + " … (cut here; the full text is in the audit export)"
+    return text
+
+
+def _long_text(heading, text):
+    """A heading and free text that may run over many pages: one paragraph per line break,
+    each of which the layout may split between pages."""
+    parts = [_p(heading, "Heading3")]
+    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    parts += [_p(line) for line in lines] or [_p("None recorded.")]
+    return parts
+
+
+def _ended(deployment):
+    if deployment.ended_at is None:
+        return "Not ended"
+    by = f" by {deployment.ended_by.get_username()}" if deployment.ended_by else ""
+    reason = f"; reason: {deployment.end_reason}" if deployment.end_reason else ""
+    early = " (stopped early)" if deployment.stopped_early else ""
+    return f"{_when(deployment.ended_at)}{by}{early}{reason}"
+
+
 def _table(header, rows, widths=None):
     if not rows:
         return _p("None recorded.")
-    data = [[_p(h) for h in header]] + [[_p(c) for c in row] for row in rows]
+    data = [[_p(h) for h in header]] + [[_p(_cell(c)) for c in row] for row in rows]
     table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(GRID)
     return table
@@ -60,33 +91,51 @@ def deployment_report_pdf(deployment):
     use_case = deployment.get_use_case_display()
     if deployment.use_case_other:
         use_case += f": {deployment.use_case_other}"
-    threshold = f"{deployment.engine} at {deployment.threshold}"
+    threshold = f"{deployment.get_engine_display()}, threshold {deployment.threshold}"
     if deployment.threshold_override_reason:
-        threshold += f" (override: {deployment.threshold_override_reason})"
+        threshold += " (below the engine's floor: override reason below)"
     location = (
         f"{deployment.location_name}, {deployment.borough} "
         f"({deployment.latitude}, {deployment.longitude}), radius {deployment.radius_m} m"
     )
-    decided_by = deployment.decided_by.get_username() if deployment.decided_by else "—"
-    started_by = deployment.went_live_by.get_username() if deployment.went_live_by else "—"
+    if deployment.decided_by:
+        decided = f"{deployment.decided_by.get_username()} at {_when(deployment.decided_at)}"
+    else:
+        decided = "Not decided yet"
+    if deployment.went_live_at:
+        by = deployment.went_live_by.get_username() if deployment.went_live_by else "the system"
+        went_live = f"{_when(deployment.went_live_at)} by {by}"
+    else:
+        went_live = "Not gone live"
+    if deployment.starts_at and deployment.ends_at:
+        window = f"{_when(deployment.starts_at)} to {_when(deployment.ends_at)}"
+    else:
+        window = "Not set"
     facts = [
         ("Status", deployment.get_status_display()),
         ("Use case", use_case),
-        ("Purpose", deployment.purpose),
-        ("Necessity and proportionality", deployment.justification),
         ("Location", location),
-        ("Authorised window", f"{_when(deployment.starts_at)} to {_when(deployment.ends_at)}"),
+        ("Authorised window", window),
         ("Engine and threshold", threshold),
         ("Drafted by", deployment.created_by.get_username()),
-        ("Decided by", f"{decided_by} at {_when(deployment.decided_at)}"),
-        ("Rejection reason", deployment.rejection_reason or "—"),
-        ("Went live", f"{_when(deployment.went_live_at)} by {started_by}"),
-        ("Ended", f"{_when(deployment.ended_at)}: {deployment.end_reason or '—'}"),
+        ("Decided by", decided),
+        ("Went live", went_live),
+        ("Ended", _ended(deployment)),
         ("Faces processed", f"{deployment.faces_processed:,}"),
     ]
-    table = Table([[_p(k), _p(v)] for k, v in facts], colWidths=[45 * mm, 125 * mm])
+    table = Table([[_p(k), _p(_cell(v))] for k, v in facts], colWidths=[45 * mm, 125 * mm])
     table.setStyle(GRID)
-    story += [table, _p("Documents", "Heading2")]
+    story.append(table)
+    # Free text goes outside the table so that any length flows over the pages.
+    story += _long_text("Purpose", deployment.purpose)
+    story += _long_text("Necessity and proportionality", deployment.justification)
+    if deployment.threshold_override_reason:
+        story += _long_text("Threshold override reason", deployment.threshold_override_reason)
+    if deployment.rejection_reason:
+        story += _long_text("Rejection reason", deployment.rejection_reason)
+    if deployment.end_reason and len(deployment.end_reason) > CELL_LIMIT:
+        story += _long_text("Reason for ending", deployment.end_reason)
+    story.append(_p("Documents", "Heading2"))
     story.append(
         _table(
             ["Document", "Reference", "Issued", "Review by"],
@@ -206,7 +255,7 @@ def deployment_report_pdf(deployment):
                     e.seq,
                     _when(e.occurred_at),
                     e.actor_username,
-                    e.action,
+                    action_label(e.action),
                     e.reason,
                     e.row_hash[:16] + "…",
                 )

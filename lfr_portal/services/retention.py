@@ -456,7 +456,7 @@ def retention_apply(now=None):
             _record_deletion(
                 deployment=None,
                 category=C.AUDIT_ROWS,
-                rule="audit rows past their retention (signed retention checkpoint left)",
+                rule="audit rows past their retention (their hashes kept, removal on the log)",
                 count=removed,
                 hashes=[],
                 files_removed=0,

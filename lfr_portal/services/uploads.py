@@ -20,6 +20,8 @@ from ..errors import RuleViolation
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 JPEG_QUALITY = 92
+# libjpeg's JPEG_MAX_DIMENSION: a wider or taller image cannot be stored as a JPEG at all.
+JPEG_MAX_SIDE = 65_500
 
 
 def _refuse(message, field, code):
@@ -28,6 +30,13 @@ def _refuse(message, field, code):
 
 def _check_pixels(image, field):
     width, height = image.size
+    if max(width, height) > JPEG_MAX_SIDE:
+        raise _refuse(
+            f"The image is {width} x {height} pixels; neither side may pass "
+            f"{JPEG_MAX_SIDE:,} pixels (the JPEG limit).",
+            field,
+            "upload_too_wide",
+        )
     if width * height > settings.LFR_UPLOAD_MAX_PIXELS:
         raise _refuse(
             f"The image is {width} x {height} pixels, more than the "

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
+    AuditEvent,
     DeploymentStatus,
     EnrolmentState,
     EntryCategory,
@@ -37,8 +39,36 @@ ENTRY_FIELDS = (
     "under_18_justification",
 )
 ENROL_BATCH = 50
+# Audit actions that choose what an entry will match: whoever takes one is an author.
+AUTHORING_ACTIONS = ("watchlist.entry_add", "watchlist.entry_image_set")
 # Entries that count towards the watchlist's size.
 LIVE_ENTRY_STATES = (EntryStatus.PENDING, EntryStatus.APPROVED)
+
+
+def entry_author_ids(entry) -> set[int]:
+    """Everyone who chose what this entry matches: who added it and whoever changed it since.
+
+    Read from the append-only audit trail, so a later edit cannot erase an earlier author.
+    """
+    authors = set(
+        AuditEvent.objects.filter(
+            action__in=AUTHORING_ACTIONS,
+            object_type=WatchlistEntry._meta.label,
+            object_public_id=str(entry.public_id),
+            actor__isnull=False,
+        ).values_list("actor_id", flat=True)
+    )
+    authors.add(entry.added_by_id)
+    return authors
+
+
+def _refuse_author(actor, entry, verb):
+    if actor.pk in entry_author_ids(entry):
+        raise NotPermitted(
+            f"You added this entry or changed its photograph or details, so you may not {verb} "
+            "it: a second person who did neither must decide (four eyes).",
+            code="four_eyes",
+        )
 
 
 def _lock(watchlist):
@@ -231,10 +261,7 @@ def watchlist_entry_approve(*, actor, entry):
         raise NotPermitted(
             "Only a watchlist manager or an authorising officer may approve entries."
         )
-    if entry.added_by_id == actor.pk:
-        raise NotPermitted(
-            "Whoever adds an entry may not approve it (four eyes).", code="four_eyes"
-        )
+    _refuse_author(actor, entry, "approve")
     _require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
         raise InvalidTransition("Only an entry awaiting approval can be approved.")
@@ -277,8 +304,7 @@ def watchlist_entry_reject(*, actor, entry, reason):
     entry = _lock_entry(entry)
     if not (has_role(actor, Role.WATCHLIST_MANAGER) or is_authorising_officer(actor)):
         raise NotPermitted("Only a watchlist manager or an authorising officer may reject entries.")
-    if entry.added_by_id == actor.pk:
-        raise NotPermitted("Whoever adds an entry may not decide on it.", code="four_eyes")
+    _refuse_author(actor, entry, "reject")
     _require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
         raise InvalidTransition("Only an entry awaiting approval can be rejected.")
@@ -327,9 +353,17 @@ def watchlist_approve(*, actor, watchlist):
         raise NotPermitted("Only an authorising officer may authorise a watchlist.")
     _require_open(watchlist)
     entries = watchlist.entries
-    if entries.filter(added_by=actor).exclude(status=EntryStatus.REMOVED).exists():
+    kept = entries.exclude(status=EntryStatus.REMOVED)
+    changed = AuditEvent.objects.filter(
+        action__in=AUTHORING_ACTIONS,
+        object_type=WatchlistEntry._meta.label,
+        actor=actor,
+        object_public_id__in=[str(p) for p in kept.values_list("public_id", flat=True)],
+    )
+    if kept.filter(added_by=actor).exists() or changed.exists():
         raise NotPermitted(
-            "You added entries to this watchlist, so another officer must authorise it.",
+            "You added or changed entries on this watchlist, so another officer must "
+            "authorise it (four eyes).",
             code="four_eyes",
         )
     if entries.filter(status=EntryStatus.PENDING).exists():
@@ -363,16 +397,35 @@ def watchlist_approve(*, actor, watchlist):
 def watchlist_finalise(*, actor, watchlist):
     """Freeze the authorised list for the deployment; repeating it re-confirms the list.
 
-    It must happen within 24 hours before the deployment goes live.
+    It counts only within LFR_WATCHLIST_FINALISE_MAX_AGE before the window starts (the
+    go-live rule), so earlier than that it is refused rather than left to lapse unseen.
     """
+    # Imported here: this module's imports are shared with the entry services.
+    from .deployments import finalise_hours, watchlist_finalise_opens_at, when_text
+
     watchlist = _lock(watchlist)
     _require_manager(actor)
     if watchlist.status not in (WatchlistStatus.APPROVED, WatchlistStatus.FINALISED):
         raise InvalidTransition("Only an authorised watchlist can be finalised.")
-    if watchlist.deployment.status not in (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED):
+    deployment = watchlist.deployment
+    if deployment.status not in (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED):
         raise InvalidTransition(
             "A watchlist is finalised for a submitted or approved deployment that has not "
             "gone live."
+        )
+    now = timezone.now()
+    opens = watchlist_finalise_opens_at(deployment)
+    if opens is not None and now < opens:
+        raise RuleViolation(
+            f"A watchlist is finalised within {finalise_hours()} hours before its window "
+            f"starts ({when_text(deployment.starts_at)}), so that it is still valid at the start. "
+            f"It can be finalised from {when_text(opens)}.",
+            code="finalise_too_early",
+        )
+    if deployment.ends_at is not None and now >= deployment.ends_at:
+        raise InvalidTransition(
+            f"The deployment's window ended {when_text(deployment.ends_at)}; its watchlist can no "
+            "longer be finalised."
         )
     previous = watchlist.finalised_at
     watchlist.status = WatchlistStatus.FINALISED
@@ -400,8 +453,12 @@ def watchlist_copy_entries(*, actor, source, target):
     to_copy = list(source.entries.filter(status=EntryStatus.APPROVED))
     if current + len(to_copy) > settings.LFR_WATCHLIST_MAX_SIZE:
         raise RuleViolation(
-            f"Copying {len(to_copy)} entries would pass the maximum of "
-            f"{settings.LFR_WATCHLIST_MAX_SIZE}.",
+            ngettext(
+                "Copying %(n)d entry would pass the maximum of %(max)d.",
+                "Copying %(n)d entries would pass the maximum of %(max)d.",
+                len(to_copy),
+            )
+            % {"n": len(to_copy), "max": settings.LFR_WATCHLIST_MAX_SIZE},
             code="watchlist_full",
         )
     copies = []

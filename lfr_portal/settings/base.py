@@ -15,6 +15,7 @@ from .env import (
     env_json,
     env_list,
     env_str,
+    face_sets_extra,
 )
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-only-key-do-not-use-in-production")
@@ -84,6 +85,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'lfr_portal.sqlite3'}")}
+# Least privilege on PostgreSQL: the application connects with DATABASE_URL as a role
+# that may only read and append to the audit log; migrations run as the owner role of
+# DATABASE_OWNER_URL (`manage.py migrate` picks it), which grants the rest. Without an
+# owner URL one role does everything, as on a developer's machine or on SQLite.
+if env_str("DATABASE_OWNER_URL"):
+    DATABASES["owner"] = database_from_env(None, name="DATABASE_OWNER_URL")
+LFR_DB_APP_ROLE = DATABASES["default"].get("USER") if "owner" in DATABASES else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -201,6 +209,8 @@ LFR_CALIBRATION_MAX_AGE_DAYS = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
 LFR_ADJUDICATION_DUE_MINUTES = env_int("LFR_ADJUDICATION_DUE_MINUTES", 10)
 LFR_DEFAULT_ENGINE = env_str("LFR_DEFAULT_ENGINE", "opencv-sface")
 LFR_INSIGHTFACE_MODEL_DIR = env_str("LFR_INSIGHTFACE_MODEL_DIR")
+# Labelled face sets beside the bundled one (matcher/face_sets.py); "" switches them off.
+LFR_FACE_SETS_EXTRA = face_sets_extra()
 LFR_MAP_TILE_URL = env_str("LFR_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 LFR_MAP_TILE_ATTRIBUTION = env_str("LFR_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 
@@ -244,7 +254,9 @@ LFR_AUDIT_SIGNING_KEY_FILE = env_str(
 )
 LFR_AUDIT_SIGNING_KEY_AUTOCREATE = True
 LFR_AUDIT_RETENTION = timedelta(days=env_int("LFR_AUDIT_RETENTION_DAYS", 6 * 365 + 2))
-LFR_AUDIT_CHECKPOINT_MINUTES = env_int("LFR_AUDIT_CHECKPOINT_MINUTES", 60)
+# Signed tree heads: beat issues one every minute (when the log grew, or hourly to show
+# it is alive), and the writer issues one every this many rows.
+LFR_AUDIT_TREE_HEAD_EVERY_ROWS = env_int("LFR_AUDIT_TREE_HEAD_EVERY_ROWS", 1000)
 
 # --- Recognition ----------------------------------------------------------------
 # One person re-found on the same camera within this time raises no second alert.
@@ -254,6 +266,10 @@ LFR_RECOGNITION_CHUNK_FRAMES = env_int("LFR_RECOGNITION_CHUNK_FRAMES", 25)
 LFR_RECOGNITION_TASK_SECONDS = env_int("LFR_RECOGNITION_TASK_SECONDS", 60)
 # A camera job whose heartbeat is older than this is presumed dead and restarted.
 LFR_RECOGNITION_STALE_SECONDS = env_int("LFR_RECOGNITION_STALE_SECONDS", 30)
+# A running camera job renews its heartbeat at least this often; a camera whose heartbeat
+# is older than the lapse is shown as not responding at once, before the watchdog acts.
+LFR_CAMERA_HEARTBEAT_SECONDS = env_int("LFR_CAMERA_HEARTBEAT_SECONDS", 2)
+LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS = env_int("LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS", 8)
 
 # --- Camera sources (lfr_portal/camera_sources.py) -------------------------------------
 # A camera URL may name a stream only on these networks (a CIDR list) and a video file
@@ -262,6 +278,9 @@ LFR_CAMERA_NETWORKS = env_list("LFR_CAMERA_NETWORKS")
 LFR_CAMERA_FILE_ROOTS = env_list("LFR_CAMERA_FILE_ROOTS")
 # The portal's own machine is never a camera in production, whatever the networks say.
 LFR_CAMERA_ALLOW_LOOPBACK = env_bool("LFR_CAMERA_ALLOW_LOOPBACK", False)
+# Before going live the portal checks each camera answers: an advisory, not a rule, so
+# going ahead when one does not needs a recorded reason (services.deployments).
+LFR_GO_LIVE_PROBE_CAMERAS = env_bool("LFR_GO_LIVE_PROBE_CAMERAS", True)
 # Fernet key(s), comma-separated, that encrypt camera URLs at rest (the first encrypts).
 # Outside production one is made in this file on first use.
 LFR_FIELD_ENCRYPTION_KEY = env_str("LFR_FIELD_ENCRYPTION_KEY")

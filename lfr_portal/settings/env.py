@@ -63,6 +63,18 @@ def env_list(name, default=()):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def face_sets_extra():
+    """Folders of extra labelled face sets, from LFR_FACE_SETS_EXTRA (comma-separated).
+
+    Unset: ../shared/faces when that folder exists, else none. Set but empty: none, which
+    is how a fresh clone sees it. The bundled set (matcher/sample_faces) is always there.
+    """
+    shared = BASE_DIR.parent / "shared" / "faces"
+    return [
+        Path(item) for item in env_list("LFR_FACE_SETS_EXTRA", [shared] if shared.is_dir() else [])
+    ]
+
+
 def redact_url(url):
     """The URL with any password replaced, safe for error messages and logs."""
     try:
@@ -81,8 +93,8 @@ SUPPORTED_DATABASE_ENGINES = {
 }
 
 
-def database_from_env(default_url):
-    url = env_str("DATABASE_URL", default_url)
+def database_from_env(default_url, name="DATABASE_URL"):
+    url = env_str(name, default_url)
     try:
         # With persistent connections, one that a database restart broke is replaced at
         # the start of the next request rather than failing it.
@@ -91,12 +103,12 @@ def database_from_env(default_url):
         )
     except Exception:  # dj-database-url raises several types for bad input
         raise ImproperlyConfigured(
-            f"DATABASE_URL is not a usable database URL ({redact_url(url)}); "
+            f"{name} is not a usable database URL ({redact_url(url)}); "
             "use postgresql://USER@HOST:PORT/NAME or sqlite:///PATH."
         ) from None
     if config.get("ENGINE") not in SUPPORTED_DATABASE_ENGINES:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must point at PostgreSQL (postgresql://...) or SQLite "
+            f"{name} must point at PostgreSQL (postgresql://...) or SQLite "
             f"(sqlite:///...), not {redact_url(url)}."
         )
     if config["ENGINE"] == "django.db.backends.postgresql":

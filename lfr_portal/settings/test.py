@@ -5,15 +5,25 @@ import tempfile
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import VAR_DIR, database_from_env, env_list, env_str
+from .env import VAR_DIR, database_from_env, env_bool, env_list, env_str
 
-DATABASES = {
-    "default": database_from_env("postgresql://postgres@127.0.0.1:5432/lfr_portal"),
-}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+_given_database = database_from_env("postgresql://postgres@127.0.0.1:5432/lfr_portal")
+if _given_database["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL for the tests; they do not run on SQLite."
     )
+# DATABASE_URL names the cluster's superuser. The suite runs as production does: the
+# test database is created and migrated by the owner role and the tests connect as
+# the application role (tests/db_roles.py creates both roles if they are missing).
+LFR_DB_SUPERUSER = _given_database["USER"] or "postgres"
+LFR_DB_OWNER_ROLE = env_str("LFR_DB_OWNER_ROLE", "lfr_owner")
+LFR_DB_APP_ROLE = env_str("LFR_DB_APP_ROLE", "lfr_app")
+LFR_TEST_DB_ROLES = env_bool("LFR_TEST_DB_ROLES", True)
+DATABASES = {
+    "default": (
+        {**_given_database, "USER": LFR_DB_APP_ROLE} if LFR_TEST_DB_ROLES else _given_database
+    ),
+}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/15")
 if not CELERY_BROKER_URL.startswith("redis://"):
@@ -39,6 +49,9 @@ WHITENOISE_USE_FINDERS = True
 LFR_CAMERA_NETWORKS = env_list("LFR_CAMERA_NETWORKS", ["127.0.0.0/8", "::1/128", "10.0.0.0/8"])
 LFR_CAMERA_FILE_ROOTS = env_list("LFR_CAMERA_FILE_ROOTS", [str(VAR_DIR), tempfile.gettempdir()])
 LFR_CAMERA_ALLOW_LOOPBACK = True
+# Factory cameras are fictitious .invalid hosts: probing them would make every start
+# need an advisory reason. The tests of the advisory switch it back on.
+LFR_GO_LIVE_PROBE_CAMERAS = env_bool("LFR_GO_LIVE_PROBE_CAMERAS", False)
 # One fixed key, so test processes with their own LFR_VAR_DIR (workers) read the same rows.
 LFR_FIELD_ENCRYPTION_KEY = env_str(
     "LFR_FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="

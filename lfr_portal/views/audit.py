@@ -7,8 +7,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import AuditCheckpoint
-from ..selectors.audit import audit_events_for, can_read_audit
+from ..models import AuditCheckpoint, AuditEvent
+from ..selectors.audit import action_label, audit_events_for, can_read_audit, role_names
 from ..selectors.deployments import deployments_visible_to
 from ..services.audit import audit_record, public_key_pem
 from ..services.audit_export import AuditExport
@@ -27,10 +27,12 @@ def _require_reader(request):
 def audit_list(request):
     _require_reader(request)
     events, filterset = audit_events_for(request.user, request.GET)
+    valid = filterset.is_valid()
+    if not valid:
+        # Unreadable filters show what to correct and no rows, never a guess at the rest.
+        events = events.none()
     page = Paginator(events.select_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = (
-        {k: v for k, v in filterset.form.cleaned_data.items() if v} if filterset.is_valid() else {}
-    )
+    filters = {k: v for k, v in filterset.form.cleaned_data.items() if v} if valid else {}
     with transaction.atomic():
         # Reading the trail is itself on the trail.
         audit_record(
@@ -38,18 +40,36 @@ def audit_list(request):
             action="audit.read",
             changes={"filters": {k: str(v) for k, v in filters.items()}, "page": page.number},
         )
+    rows = list(page)
+    for event in rows:
+        event.action_label = action_label(event.action)
+        event.actor_role_label = role_names(event.actor_role)
     query = request.GET.copy()
     query.pop("page", None)
+    object_filter = filters.get("object")
+    object_repr = (
+        AuditEvent.objects.filter(object_public_id=str(object_filter))
+        .order_by("-seq")
+        .values_list("object_repr", flat=True)
+        .first()
+        if object_filter
+        else None
+    )
     return render(
         request,
         "audit/list.html",
         {
             "filterset": filterset,
+            "filters_valid": valid,
             "page": page,
+            "rows": rows,
             "total": page.paginator.count,
             "query": query.urlencode(),
+            "object_filter": object_filter,
+            "object_repr": object_repr or object_filter,
             "latest_checkpoint": AuditCheckpoint.objects.order_by("-seq", "-id").first(),
         },
+        status=200 if valid else 400,
     )
 
 

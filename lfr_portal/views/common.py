@@ -17,11 +17,11 @@ def attempt(request, form, action, success=None):
         result = action()
     except GovernanceError as exc:
         if form is None:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message_with_next_step)
         elif exc.field and exc.field in form.fields:
             form.add_error(exc.field, exc.message)
         else:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.message_with_next_step)
         return None
     if success:
         messages.success(request, success)

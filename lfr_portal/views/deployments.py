@@ -27,6 +27,7 @@ from ..selectors.accuracy import deployment_accuracy, expected_false_alerts
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.field import sign_photo_review, signage_visible_to
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
+from ..selectors.recognition import with_shown_state
 from ..services import deployments as services
 from ..services import publication
 from .common import attempt, login_required_view, visible_or_404
@@ -62,6 +63,10 @@ def schedule(request):
     today = timezone.localdate()
     try:
         month = datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+        if not 1 < month.year < 9999:
+            # The calendar's first and last weeks and its neighbouring months need
+            # dates on both sides, which years 1 and 9999 do not have.
+            raise ValueError(month)
     except ValueError:
         month = today.replace(day=1)
     weeks = Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
@@ -83,9 +88,9 @@ def schedule(request):
         ]
         for week in weeks
     ]
-    page = Paginator(deployments.filter(starts_at__isnull=False), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Only whole windows can be drawn; a half-set one (saved before the window rule) is skipped.
+    timed = deployments.filter(starts_at__isnull=False, ends_at__isnull=False)
+    page = Paginator(timed, PAGE_SIZE).get_page(request.GET.get("page"))
     # The timeline scales each window to the span of the page's deployments.
     rows = list(page)
     if rows:
@@ -194,7 +199,7 @@ def _detail_context(request, deployment, **extra):
         if deployment.status in (DeploymentStatus.APPROVED, DeploymentStatus.SUBMITTED)
         else ([], [])
     )
-    cameras = list(deployment.cameras.select_related("camera"))
+    cameras = with_shown_state(deployment.cameras.select_related("camera"))
     booked = {b.camera_id for b in cameras}
     accuracy = deployment_accuracy(deployment) if deployment.went_live_at else None
     context = {
@@ -394,7 +399,11 @@ def deployment_start(request, public_id):
     attempt(
         request,
         None,
-        lambda: services.deployment_start(actor=request.user, deployment=deployment),
+        lambda: services.deployment_start(
+            actor=request.user,
+            deployment=deployment,
+            advisory_reason=request.POST.get("advisory_reason", ""),
+        ),
         success="Live. Recognition has started on every camera.",
     )
     if (

@@ -1,5 +1,10 @@
-"""The operator's live view: camera states and a queue of alerts that arrives by itself."""
+"""The operator's live view: camera states and a queue of alerts that arrives by itself.
 
+Each adjudication is confirmed before it is recorded: the card shows the decision back
+to the operator, and the server records it only with that confirmation attached.
+"""
+
+from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,15 +12,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..forms import AdjudicationForm
-from ..models import Adjudication
+from ..models import Adjudication, Outcome
 from ..permissions import can_operate, is_authorising_officer
+from ..selectors.accuracy import adjudication_due
 from ..selectors.alerts import alerts_visible_to, crops_waiting_for
 from ..selectors.deployments import deployments_visible_to
+from ..selectors.pages import alert_counts
+from ..selectors.recognition import with_shown_state
 from ..services.alerts import alert_adjudicate
 from .common import attempt, login_required_view, visible_or_404
 
 QUEUE_STATES = (Adjudication.PENDING, Adjudication.UNRESOLVED)
+DECIDED_STATES = (Adjudication.CONFIRMED, Adjudication.FALSE_ALERT)
 QUEUE_LIMIT = 50
+RECENT_LIMIT = 10
 
 
 def _operated(request, public_id):
@@ -26,15 +36,51 @@ def _operated(request, public_id):
 
 
 def _queue(request, deployment):
-    return list(
+    alerts = list(
         alerts_visible_to(request.user)
         .filter(deployment=deployment, adjudication__in=QUEUE_STATES)
         .order_by("captured_at")[:QUEUE_LIMIT]
     )
+    due = adjudication_due()
+    now = timezone.now()
+    for alert in alerts:
+        # Unresolved alerts were looked at in time; only pending ones run against the clock.
+        alert.due_at = alert.captured_at + due
+        alert.overdue = alert.adjudication == Adjudication.PENDING and alert.due_at <= now
+    return alerts
+
+
+def _recent(request, deployment):
+    return list(
+        alerts_visible_to(request.user)
+        .filter(deployment=deployment, adjudication__in=DECIDED_STATES)
+        .select_related("adjudicated_by")
+        .order_by("-adjudicated_at")[:RECENT_LIMIT]
+    )
+
+
+def _counts(deployment):
+    counts = alert_counts(deployment)
+    return {
+        "pending": counts["pending"],
+        "unresolved": counts["total"] - counts["pending"] - counts["confirmed"] - counts["false"],
+        "adjudicated": counts["confirmed"] + counts["false"],
+        "faces_processed": deployment.faces_processed,
+    }
 
 
 def _cameras(deployment):
-    return list(deployment.cameras.select_related("camera").order_by("camera__name"))
+    return with_shown_state(deployment.cameras.select_related("camera").order_by("camera__name"))
+
+
+def confirm_token(adjudication, outcome):
+    """What the confirmation step sends back: the decision exactly as it was shown."""
+    return f"{adjudication}/{outcome}"
+
+
+def decision_words(adjudication, outcome):
+    words = Adjudication(adjudication).label
+    return f"{words}, outcome: {Outcome(outcome).label.lower()}" if outcome else words
 
 
 @login_required_view
@@ -47,12 +93,38 @@ def operate(request, public_id):
             "deployment": deployment,
             "cameras": _cameras(deployment),
             "queue": _queue(request, deployment),
+            "recent": _recent(request, deployment),
+            "counts": _counts(deployment),
+            "due_minutes": int(adjudication_due().total_seconds() // 60),
             "can_adjudicate": can_operate(request.user, deployment),
             "outcomes": AdjudicationForm.base_fields["outcome"].choices[1:],
             "feed_url": reverse("deployment-operate-feed", args=[deployment.public_id]),
             "crops_waiting": crops_waiting_for(request.user, deployment),
         },
     )
+
+
+def _alert_json(a, deployment):
+    return {
+        "id": str(a.public_id),
+        "captured_at": timezone.localtime(a.captured_at).strftime("%H:%M:%S"),
+        "camera": a.camera.camera.name,
+        "score": str(a.score),
+        "threshold": str(deployment.threshold),
+        "due_at": a.due_at.isoformat(),
+        "due_label": timezone.localtime(a.due_at).strftime("%H:%M"),
+        "overdue": a.overdue,
+        "pending": a.adjudication == Adjudication.PENDING,
+        "name": a.entry.display_name if a.entry else "",
+        "reference": a.entry_reference,
+        "category": a.entry.get_category_display() if a.entry else "",
+        "adjudication": a.get_adjudication_display(),
+        "crop_url": reverse("alert-crop", args=[a.public_id]) if a.crop else "",
+        "reference_url": reverse("entry-image", args=[a.entry.public_id])
+        if a.entry and a.entry.reference_image
+        else "",
+        "adjudicate_url": reverse("alert-adjudicate", args=[a.public_id]),
+    }
 
 
 @login_required_view
@@ -65,36 +137,32 @@ def operate_feed(request, public_id):
             "status": deployment.get_status_display(),
             "live": deployment.status == "live",
             "faces_processed": deployment.faces_processed,
+            "counts": _counts(deployment),
+            "ends_at": deployment.ends_at.isoformat() if deployment.ends_at else "",
             "at": timezone.now().isoformat(),
             "storage_warning": waiting.message if waiting else "",
             "cameras": [
                 {
                     "name": b.camera.name,
-                    "state": b.state,
-                    "state_label": b.get_state_display(),
+                    "state": b.shown_state,
+                    "state_label": b.shown_state_label,
                     "detail": b.state_detail,
                     "frames": b.frames_processed,
                     "faces": b.faces_processed,
                 }
                 for b in _cameras(deployment)
             ],
-            "alerts": [
+            "alerts": [_alert_json(a, deployment) for a in _queue(request, deployment)],
+            "recent": [
                 {
                     "id": str(a.public_id),
-                    "captured_at": timezone.localtime(a.captured_at).strftime("%H:%M:%S"),
-                    "camera": a.camera.camera.name,
-                    "score": str(a.score),
-                    "name": a.entry.display_name if a.entry else "",
                     "reference": a.entry_reference,
-                    "category": a.entry.get_category_display() if a.entry else "",
-                    "adjudication": a.get_adjudication_display(),
-                    "crop_url": reverse("alert-crop", args=[a.public_id]) if a.crop else "",
-                    "reference_url": reverse("entry-image", args=[a.entry.public_id])
-                    if a.entry and a.entry.reference_image
+                    "decision": decision_words(a.adjudication, a.outcome),
+                    "at": timezone.localtime(a.adjudicated_at).strftime("%H:%M:%S")
+                    if a.adjudicated_at
                     else "",
-                    "adjudicate_url": reverse("alert-adjudicate", args=[a.public_id]),
                 }
-                for a in _queue(request, deployment)
+                for a in _recent(request, deployment)
             ],
         }
     )
@@ -111,18 +179,42 @@ def adjudicate(request, alert_id):
         message = "Choose confirmed match, false alert or not resolved, then the outcome."
         if wants_json:
             return JsonResponse({"detail": message}, status=400)
-        from django.contrib import messages
-
         messages.error(request, message)
         return redirect(back)
+    adjudication = form.cleaned_data["adjudication"]
+    outcome = form.cleaned_data["outcome"]
+    # The server, not only the page, holds the operator to the confirmation step: a
+    # decision is recorded only when it comes back confirmed exactly as it was shown.
+    if request.POST.get("confirm") != confirm_token(adjudication, outcome):
+        if wants_json:
+            return JsonResponse(
+                {
+                    "detail": "Confirm the decision before it is recorded: "
+                    f"{decision_words(adjudication, outcome)}.",
+                    "confirm": confirm_token(adjudication, outcome),
+                },
+                status=400,
+            )
+        # Without the page's script: the same confirmation, as a page of its own.
+        return render(
+            request,
+            "operator/confirm.html",
+            {
+                "alert": alert,
+                "form": form,
+                "decision": decision_words(adjudication, outcome),
+                "token": confirm_token(adjudication, outcome),
+                "back": back,
+            },
+        )
     done = attempt(
         request,
         None if not wants_json else form,
         lambda: alert_adjudicate(
             actor=request.user,
             alert=alert,
-            adjudication=form.cleaned_data["adjudication"],
-            outcome=form.cleaned_data["outcome"],
+            adjudication=adjudication,
+            outcome=outcome,
             outcome_detail=form.cleaned_data["outcome_detail"],
         ),
         success=None if wants_json else "Adjudication recorded.",
@@ -131,5 +223,12 @@ def adjudicate(request, alert_id):
         if not done:
             errors = form.errors.get("__all__") or next(iter(form.errors.values()), [""])
             return JsonResponse({"detail": " ".join(errors)}, status=400)
-        return JsonResponse({"ok": True})
+        return JsonResponse(
+            {
+                "ok": True,
+                "decision": decision_words(adjudication, outcome),
+                "reference": alert.entry_reference,
+                "resolved": adjudication in DECIDED_STATES,
+            }
+        )
     return redirect(back)

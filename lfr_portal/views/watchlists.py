@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..forms import EntryForm, ReasonForm
@@ -144,6 +145,11 @@ def watchlist_finalise(request, public_id):
         request,
         None,
         lambda: services.watchlist_finalise(actor=request.user, watchlist=watchlist),
-        success="Watchlist finalised. The deployment may go live within 24 hours.",
+        success=(
+            "Watchlist finalised. It is valid for the window that starts "
+            f"{timezone.localtime(deployment.starts_at):%d %b %Y %H:%M}."
+            if deployment.starts_at
+            else "Watchlist finalised."
+        ),
     )
     return redirect(_url(deployment))

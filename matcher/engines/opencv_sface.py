@@ -50,7 +50,8 @@ class OpenCVSFaceEngine(Engine):
     name = "opencv-sface"
     label = "OpenCV YuNet + SFace"
     dim = 128
-    # Calibrated on ../shared/faces with
+    # Calibrated on the three labelled sets of ../shared/faces (att_faces is also bundled
+    # in matcher/sample_faces) with
     #   python manage.py evaluate_matcher --faces ../shared/faces/<set> --plot det.png
     #   (and all three together: --faces A --faces B --faces C)
     # All 501 images had a face detected. FMR = impostor pairs >= t, FNMR = genuine < t.

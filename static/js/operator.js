@@ -1,18 +1,67 @@
-// Keeps the operator's view current without reloading: camera states and the alert queue
-// are fetched every two seconds; adjudications are sent without leaving the page.
+// Keeps the operator's view current without reloading: camera states, counts and the
+// alert queue are fetched every two seconds. An adjudication is shown back to the
+// operator to confirm before it is sent; the server records it only with that confirmation.
 (function () {
   "use strict";
   const live = document.getElementById("live");
   if (!live) return;
   const queue = document.getElementById("queue");
+  const done = document.getElementById("adjudicated");
   const template = document.getElementById("alert-template");
   const cameras = document.getElementById("cameras");
+  const news = document.getElementById("queue-news");
 
   function text(tag, value, cls) {
     const el = document.createElement(tag);
     if (cls) el.className = cls;
     el.textContent = value;
     return el;
+  }
+
+  function setText(id, value) {
+    const el = document.getElementById(id);
+    if (el && el.textContent !== String(value)) el.textContent = value;
+  }
+
+  // "4 min", "1 h 05 min": coarse enough not to distract, fine enough to act on.
+  function span(ms) {
+    const minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 60) return minutes + " min";
+    const rest = minutes % 60;
+    return Math.floor(minutes / 60) + " h " + (rest < 10 ? "0" : "") + rest + " min";
+  }
+
+  function clock(iso) {
+    const d = new Date(iso);
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  // The threshold's place on each score bar; set here because the page's CSP allows no
+  // inline style.
+  function placeMarks(root) {
+    root.querySelectorAll(".threshold-mark[data-at]").forEach(function (mark) {
+      mark.style.left = Math.min(100, Math.max(0, Number(mark.dataset.at) * 100)) + "%";
+    });
+  }
+
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll(".due-text[data-due]").forEach(function (el) {
+      const due = new Date(el.dataset.due).getTime();
+      const card = el.closest(".alert-card");
+      if (due > now) {
+        el.textContent = "Due by " + clock(el.dataset.due) + " (in " + span(due - now) + ")";
+        if (card) card.classList.remove("overdue");
+      } else {
+        el.textContent = "Overdue by " + span(now - due) + " (was due " + clock(el.dataset.due) + ")";
+        if (card) card.classList.add("overdue");
+      }
+    });
+    const end = document.getElementById("window-end");
+    if (end) {
+      const ends = new Date(end.dataset.ends).getTime();
+      setText("window-left", ends > now ? "(in " + span(ends - now) + ")" : "(ended)");
+    }
   }
 
   function renderCameras(list) {
@@ -37,7 +86,17 @@
     node.querySelector(".name").textContent = alert.name || "(entry destroyed)";
     node.querySelector(".reference").textContent = alert.reference;
     node.querySelector(".meta").textContent =
-      alert.category + " · score " + alert.score + " · " + alert.camera + " · " + alert.adjudication;
+      alert.category + " · " + alert.camera + (alert.pending ? "" : " · not resolved yet");
+    node.querySelector(".score-value").textContent = alert.score;
+    node.querySelector(".threshold").textContent = alert.threshold;
+    const meter = node.querySelector("meter");
+    meter.value = Number(alert.score);
+    meter.textContent = alert.score;
+    meter.setAttribute("aria-label", "Score " + alert.score + " against threshold " + alert.threshold);
+    node.querySelector(".threshold-mark").dataset.at = alert.threshold;
+    const due = node.querySelector(".due-text");
+    if (alert.pending) due.dataset.due = alert.due_at; else due.closest(".due").remove();
+    if (alert.overdue) node.classList.add("overdue");
     const form = node.querySelector("form");
     if (form) {
       form.action = alert.adjudicate_url;
@@ -53,14 +112,43 @@
     const existing = new Map();
     queue.querySelectorAll("li[data-alert]").forEach(function (li) { existing.set(li.dataset.alert, li); });
     const wanted = new Set(alerts.map(function (a) { return a.id; }));
-    existing.forEach(function (li, id) { if (!wanted.has(id)) li.remove(); });
+    existing.forEach(function (li, id) {
+      // A card whose confirmation is open stays until the operator answers it.
+      if (!wanted.has(id) && !li.querySelector(".confirm-step:not([hidden])")) li.remove();
+    });
+    let added = 0;
     alerts.forEach(function (alert) {
-      if (!existing.has(alert.id)) queue.append(card(alert));
+      if (!existing.has(alert.id)) {
+        const node = card(alert);
+        placeMarks(node);
+        queue.append(node);
+        added += 1;
+      }
     });
     const empty = queue.querySelector(".empty");
-    if (alerts.length && empty) empty.remove();
-    if (!alerts.length && !empty) queue.append(text("li", "No alerts waiting.", "empty"));
-    document.getElementById("queue-count").textContent = alerts.length;
+    const count = queue.querySelectorAll("li[data-alert]").length;
+    if (count && empty) empty.remove();
+    if (!count && !empty) queue.append(text("li", "No alerts waiting.", "empty"));
+    setText("queue-count", count);
+    if (added) news.textContent = added + (added === 1 ? " new alert" : " new alerts") + " to adjudicate.";
+    tick();
+  }
+
+  function renderDone(recent) {
+    if (!recent.length) return;
+    done.replaceChildren(...recent.map(function (a) {
+      const li = text("li", a.reference + ": " + a.decision + " ");
+      li.dataset.done = a.id;
+      li.append(text("span", a.at, "muted"));
+      return li;
+    }));
+  }
+
+  function renderCounts(counts) {
+    setText("count-pending", counts.pending);
+    setText("count-unresolved", counts.unresolved);
+    setText("count-adjudicated", counts.adjudicated);
+    setText("faces-processed", counts.faces_processed);
   }
 
   async function poll() {
@@ -70,8 +158,9 @@
         const feed = await response.json();
         renderCameras(feed.cameras);
         renderQueue(feed.alerts);
-        document.getElementById("deployment-status").textContent = feed.status;
-        document.getElementById("faces-processed").textContent = feed.faces_processed;
+        renderDone(feed.recent);
+        renderCounts(feed.counts);
+        setText("deployment-status", feed.status);
         const warning = document.getElementById("storage-warning");
         warning.textContent = feed.storage_warning;
         warning.hidden = !feed.storage_warning;
@@ -81,24 +170,105 @@
     }
   }
 
-  queue.addEventListener("submit", async function (event) {
+  function bump(id, by) {
+    const el = document.getElementById(id);
+    if (el) setText(id, Math.max(0, Number(el.textContent) + by));
+  }
+
+  function labelOf(form, name, value) {
+    const input = form.querySelector("input[name=" + name + "][value='" + value + "']");
+    return input ? input.parentElement.textContent.trim() : value;
+  }
+
+  function closeConfirm(form) {
+    form.querySelector(".confirm-step").hidden = true;
+    form.querySelectorAll("fieldset").forEach(function (f) { f.disabled = false; });
+    delete form.dataset.outcome;
+  }
+
+  // Step one: the outcome button opens the confirmation instead of sending.
+  queue.addEventListener("submit", function (event) {
     const form = event.target.closest("form.adjudicate");
     if (!form) return;
     event.preventDefault();
+    const submitter = event.submitter;
+    const choice = form.querySelector("input[name=adjudication]:checked");
+    if (!choice || !submitter) return;
+    form.dataset.outcome = submitter.value;
+    const words = labelOf(form, "adjudication", choice.value) + ", outcome: " + submitter.textContent.trim().toLowerCase();
+    const step = form.querySelector(".confirm-step");
+    step.querySelector(".confirm-text").textContent = "Record this decision? " + words + ".";
+    form.querySelector(".error").hidden = true;
+    // The choices are frozen while the question is open, so what is sent is what was shown.
+    form.querySelectorAll("fieldset").forEach(function (f) { f.disabled = true; });
+    step.hidden = false;
+    step.querySelector(".confirm-yes").focus();
+  });
+
+  queue.addEventListener("click", async function (event) {
+    const form = event.target.closest("form.adjudicate");
+    if (!form) return;
+    if (event.target.closest(".confirm-no")) {
+      closeConfirm(form);
+      form.querySelector("button[name=outcome]").focus();
+      return;
+    }
+    const yes = event.target.closest(".confirm-yes");
+    if (!yes || !form.dataset.outcome) return;
+    yes.disabled = true;
+    form.querySelectorAll("fieldset").forEach(function (f) { f.disabled = false; });
     const data = new FormData(form);
-    if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
-    const response = await fetch(form.action, {
-      method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" },
-    });
+    data.set("outcome", form.dataset.outcome);
+    data.set("confirm", data.get("adjudication") + "/" + form.dataset.outcome);
     const error = form.querySelector(".error");
-    if (response.ok) {
-      form.closest("li").remove();
-    } else if (error) {
-      const body = await response.json().catch(function () { return {}; });
-      error.textContent = body.detail || "The adjudication was not recorded.";
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+    } catch (e) {
+      response = null;
+    }
+    yes.disabled = false;
+    const body = response ? await response.json().catch(function () { return {}; }) : {};
+    if (response && response.ok) {
+      const li = form.closest("li");
+      // The counts move at once; the next poll brings the server's own figures.
+      const wasPending = Boolean(li.querySelector(".due-text"));
+      bump(wasPending ? "count-pending" : "count-unresolved", -1);
+      bump(body.resolved ? "count-adjudicated" : "count-unresolved", 1);
+      if (body.resolved) {
+        li.remove();
+        const row = text("li", body.reference + ": " + body.decision + " ");
+        row.append(text("span", "just now", "muted"));
+        const none = done.querySelector(".empty");
+        if (none) none.remove();
+        done.prepend(row);
+      } else {
+        // Not resolved: it stays in the queue, no longer against the clock.
+        closeConfirm(form);
+        form.reset();
+        const due = li.querySelector(".due");
+        if (due) due.remove();
+        li.classList.remove("overdue");
+        if (!li.querySelector(".unresolved-note")) {
+          li.querySelector(".alert-body p").append(text("em", " · not resolved yet", "unresolved-note"));
+        }
+      }
+      const count = queue.querySelectorAll("li[data-alert]").length;
+      setText("queue-count", count);
+      if (!count && !queue.querySelector(".empty")) queue.append(text("li", "No alerts waiting.", "empty"));
+      news.textContent = "Recorded: " + body.decision + ".";
+      document.getElementById("queue-heading").focus();
+    } else {
+      closeConfirm(form);
+      error.textContent = body.detail || "The adjudication was not recorded: check the connection and try again.";
       error.hidden = false;
     }
   });
 
+  placeMarks(queue);
+  tick();
+  setInterval(tick, 15000);
   setTimeout(poll, 2000);
 })();

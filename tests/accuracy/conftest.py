@@ -5,7 +5,7 @@ from lfr_portal.models import CalibrationRecord
 from lfr_portal.services.accuracy import calibration_record_create
 
 # The labelled photographs and the generated test video, as the matcher's tests use them.
-from tests.matcher.conftest import faces_root, video_set  # noqa: F401
+from tests.matcher.conftest import faces_root, video_set, wider_face_sets  # noqa: F401
 
 
 def rate_row(threshold, false_matches, false_non_matches):

@@ -19,6 +19,7 @@ from lfr_portal.models import (
 from lfr_portal.selectors.accuracy import deployment_accuracy
 from lfr_portal.services import deployments as dep
 from lfr_portal.services.alerts import alert_adjudicate
+from matcher.face_sets import images_of
 from tests import builders
 from tests.processes import celery_worker, wait_for
 
@@ -43,10 +44,12 @@ def absent_references(truth):
         for image in item["reference_images"]
     ]
     listed = {identity for identity, _ in references}
-    for folder in sorted((root / "deepface_celebs").iterdir()):
-        identity = f"deepface_celebs/{folder.name}"
+    # Everyone else in the video's own face set (the bundled AT&T set by default).
+    face_set = next(iter(in_video)).split("/")[0]
+    for folder in sorted((root / face_set).iterdir()):
+        identity = f"{face_set}/{folder.name}"
         if identity not in in_video and identity not in listed:
-            references.append((identity, sorted(folder.glob("*.jpg"))[0]))
+            references.append((identity, images_of(folder)[0]))
     return references
 
 

@@ -112,7 +112,8 @@ def test_the_manager_who_added_an_entry_cannot_approve_it(api, manager):
 
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Whoever adds an entry may not approve it (four eyes).",
+        "detail": "You added this entry or changed its photograph or details, so you may not "
+        "approve it: a second person who did neither must decide (four eyes).",
         "rule": "four_eyes",
     }
 

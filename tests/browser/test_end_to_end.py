@@ -4,7 +4,7 @@ A planner drafts; watchlist managers build and approve the watchlist (a worker
 enrols the photographs); an authorising officer authorises the watchlist and
 approves the deployment; a field officer records the sign from a phone; the
 operator goes live; the worker raises an alert that appears in the operator's
-queue without a reload; the operator adjudicates it in two clicks; the kill switch
+queue without a reload; the operator adjudicates it and confirms the decision; the kill switch
 stops the job. Every screen on the way is checked with axe-core, and each role tries
 something it may not do and is refused.
 """
@@ -197,6 +197,12 @@ def test_the_whole_path_in_a_browser(page_factory, live_server, axe, video_set, 
         card.locator("text=Confirmed match").click()
         assert card.locator("input[value=confirmed]").is_checked()
         card.locator("button:has-text('Arrest')").click()
+        # The decision is shown back to confirm; nothing is recorded before that.
+        step = card.locator(".confirm-step")
+        step.wait_for(state="visible")
+        assert "Confirmed match, outcome: arrest" in step.inner_text()
+        assert Alert.objects.get(public_id=alert_id).adjudication == Adjudication.PENDING
+        step.locator("button:has-text('Record it')").click()
         recorded = wait_for(
             lambda: Alert.objects.filter(
                 public_id=alert_id, adjudication=Adjudication.CONFIRMED, outcome=Outcome.ARREST

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.processes import free_port, wait_for
 
@@ -141,6 +142,12 @@ class PostgresCluster:
             source["NAME"],
         ]
         self._run(self.bin / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", name)
+        # The tests run as the owner and application roles (tests/db_roles.py): the copy
+        # needs them too, for its grants and for the connections that follow.
+        if settings.LFR_TEST_DB_ROLES:
+            for role in (settings.LFR_DB_OWNER_ROLE, settings.LFR_DB_APP_ROLE):
+                psql = [self.bin / "psql", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres"]
+                self._run(*psql, "-d", name, "-c", f"CREATE ROLE {role} LOGIN")
         restore = [
             self.bin / "pg_restore",
             "-h",

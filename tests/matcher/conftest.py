@@ -7,19 +7,24 @@ import cv2
 import numpy as np
 import pytest
 
-FACES_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "models: loads the real face models (YuNet, SFace) and reads ../shared/faces"
-    )
+from matcher.face_sets import BUNDLED_ROOT, FaceSet, extra_sets
 
 
 @pytest.fixture(scope="session")
-def faces_root():
-    assert FACES_ROOT.is_dir(), f"the labelled test photographs are missing from {FACES_ROOT}"
-    return FACES_ROOT
+def faces_root() -> Path:
+    """The folder holding the bundled AT&T set: "att_faces/s1/1.jpg" resolves against it."""
+    assert (BUNDLED_ROOT / "att_faces").is_dir(), f"the bundled face set is missing: {BUNDLED_ROOT}"
+    return BUNDLED_ROOT
+
+
+@pytest.fixture(scope="session")
+def wider_face_sets() -> dict[str, FaceSet]:
+    """The extra labelled sets (LFR_FACE_SETS_EXTRA), for tests marked wider_faces; such a
+    test is skipped where none are present, as on a fresh clone."""
+    found = {face_set.name: face_set for face_set in extra_sets()}
+    if not found:
+        pytest.skip("no extra face sets here (LFR_FACE_SETS_EXTRA); the bundled set is tested")
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -38,20 +43,33 @@ def read_image(path: Path) -> np.ndarray:
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_command(args: list, *, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run a helper program; when it fails, the failure shows what it printed, not only
+    CalledProcessError and an exit status."""
+    result = subprocess.run(args, capture_output=True, timeout=timeout, **kwargs)
+    if result.returncode != 0:
+
+        def tail(output) -> str:
+            text = output.decode(errors="replace") if isinstance(output, bytes) else output
+            return text[-4000:]
+
+        pytest.fail(
+            f"{' '.join(str(a) for a in args)} exited with {result.returncode}\n"
+            f"--- stdout ---\n{tail(result.stdout)}\n--- stderr ---\n{tail(result.stderr)}",
+            pytrace=False,
+        )
+    return result
+
+
+def run_script(script: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run one of the repository's Python scripts with this interpreter."""
+    return run_command([sys.executable, str(script), *args], timeout=timeout, text=True)
+
+
 @pytest.fixture(scope="session")
 def video_set(tmp_path_factory):
     out = tmp_path_factory.mktemp("videos")
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "make_test_videos.py"),
-            str(out),
-            "--sizes",
-            "640x360",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    run_script(ROOT / "benchmarks" / "make_test_videos.py", str(out), "--sizes", "640x360")
     truth = json.loads((out / "ground_truth.json").read_text())
     return out, truth
 

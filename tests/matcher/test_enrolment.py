@@ -1,7 +1,5 @@
 """Reference images are checked before they can be enrolled; the reasons are actionable."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -9,7 +7,6 @@ import pytest
 from matcher.enrolment import enrol_reference
 
 pytestmark = pytest.mark.models
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
 
 
 def jpeg(image):
@@ -18,9 +15,15 @@ def jpeg(image):
     return data.tobytes()
 
 
+def enlarged(path, factor=3):
+    """A bundled 92x112 photograph enlarged, as a custody photograph's face would be."""
+    image = cv2.imread(str(path))
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
 @pytest.fixture(scope="module")
-def portrait():
-    return cv2.imread(str(FACES / "deepface_celebs" / "angelina_jolie" / "img1.jpg"))
+def portrait(faces_root):
+    return enlarged(faces_root / "att_faces" / "s9" / "6.jpg")
 
 
 def test_a_good_photograph_enrols_with_a_unit_vector(sface, portrait):
@@ -30,8 +33,8 @@ def test_a_good_photograph_enrols_with_a_unit_vector(sface, portrait):
     assert abs(float(np.linalg.norm(result.embedding)) - 1.0) < 1e-4
 
 
-def test_a_tight_greyscale_crop_enrols(sface):
-    data = (FACES / "att_faces" / "s1" / "1.jpg").read_bytes()
+def test_a_small_greyscale_photograph_enrols_as_it_is(sface, faces_root):
+    data = (faces_root / "att_faces" / "s1" / "1.jpg").read_bytes()
     assert enrol_reference(sface, data).accepted
 
 
@@ -47,8 +50,8 @@ def test_no_face(sface):
     assert not result.accepted and "No face was found" in result.message
 
 
-def test_two_faces(sface, portrait):
-    other = cv2.imread(str(FACES / "deepface_celebs" / "elon_musk" / "img18.jpg"))
+def test_two_faces(sface, portrait, faces_root):
+    other = enlarged(faces_root / "att_faces" / "s19" / "4.jpg")
     height = 400
     left = cv2.resize(portrait, (int(portrait.shape[1] * height / portrait.shape[0]), height))
     right = cv2.resize(other, (int(other.shape[1] * height / other.shape[0]), height))
@@ -64,7 +67,7 @@ def test_too_small(sface, portrait):
 
 
 def test_too_blurred(sface, portrait):
-    # The face is about 250 px wide; blur it to a quarter of its detail at 112 px.
+    # The face is about 210 px wide; blur it to a fraction of its detail at 112 px.
     blurred = cv2.GaussianBlur(portrait, (0, 0), 10)
     result = enrol_reference(sface, jpeg(blurred))
     assert not result.accepted and "too blurred" in result.message

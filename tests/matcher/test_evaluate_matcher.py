@@ -49,9 +49,7 @@ def test_the_command_prints_rates_and_writes_a_det_plot(faces_root, tmp_path):
     call_command(
         "evaluate_matcher",
         "--faces",
-        str(faces_root / "deepface_celebs"),
-        "--faces",
-        str(faces_root / "faceapi_bbt"),
+        str(faces_root / "att_faces"),
         "--identities",
         "4",
         "--per-identity",
@@ -79,3 +77,14 @@ def test_the_command_prints_rates_and_writes_a_det_plot(faces_root, tmp_path):
 def test_the_command_refuses_a_folder_without_identities(tmp_path):
     with pytest.raises(CommandError, match="No identity folders"):
         call_command("evaluate_matcher", "--faces", str(tmp_path), stdout=StringIO())
+
+
+@pytest.mark.models
+def test_without_faces_it_measures_the_bundled_set(settings, faces_root):
+    settings.LFR_FACE_SETS_EXTRA = []  # as on a fresh clone
+    out = StringIO()
+    call_command("evaluate_matcher", "--identities", "3", "--per-identity", "2", stdout=out)
+    text = out.getvalue()
+    assert f"faces from {faces_root / 'att_faces'}" in text
+    assert "Images 6 of 3 identities; faces not detected 0" in text
+    assert "Pairs: genuine 3, impostor 12" in text

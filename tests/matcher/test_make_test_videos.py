@@ -1,6 +1,5 @@
 import importlib.util
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from matcher.pipeline import detect_and_embed, match
 from matcher.tracking import iou_matrix
-from tests.matcher.conftest import read_image
+from tests.matcher.conftest import read_image, run_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "benchmarks" / "make_test_videos.py"
@@ -22,22 +21,7 @@ pytestmark = pytest.mark.models
 @pytest.fixture(scope="module")
 def video_set(tmp_path_factory):
     out = tmp_path_factory.mktemp("videos")
-    subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            str(out),
-            "--seconds",
-            "4",
-            "--fps",
-            "8",
-            "--sizes",
-            "640x360",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    run_script(SCRIPT, str(out), "--seconds", "4", "--fps", "8", "--sizes", "640x360", timeout=120)
     return out, json.loads((out / "ground_truth.json").read_text())
 
 
@@ -144,3 +128,18 @@ def test_without_a_directory_it_writes_to_a_new_temporary_one(tmp_path, monkeypa
     (made,) = tmp_path.glob("lfr-test-videos-*")
     assert (made / "clip_320x180.avi").stat().st_size > 0
     assert json.loads((made / "ground_truth.json").read_text())["videos"][0]["frames"] == 4
+
+
+def test_the_default_cast_comes_from_the_bundled_face_set(video_set, faces_root):
+    _, truth = video_set
+    assert Path(truth["faces_root"]) == faces_root
+    identities = [entry["identity"] for entry in truth["watchlist"]] + truth["passers_by"]
+    assert all(identity.startswith("att_faces/") for identity in identities)
+
+
+def test_a_failing_script_shows_its_own_error(tmp_path):
+    with pytest.raises(pytest.fail.Exception) as failure:
+        run_script(SCRIPT, str(tmp_path), "--faces", str(tmp_path / "nowhere"), timeout=60)
+    message = str(failure.value)
+    assert "exited with 1" in message
+    assert f"Cannot read {tmp_path / 'nowhere'}" in message

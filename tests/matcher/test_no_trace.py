@@ -11,7 +11,6 @@ or temporary folders during the test.
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from lfr_portal.models import Alert, CameraState, DeploymentCamera
 from matcher import pipeline
 from matcher.engines.opencv_sface import OpenCVSFaceEngine
 from tests import builders
-from tests.matcher.conftest import watchlist_references
+from tests.matcher.conftest import run_command, watchlist_references
 from tests.processes import ROOT, celery_worker, database_url_for_children, wait_for
 
 pytestmark = [pytest.mark.models, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -167,9 +166,7 @@ def test_non_matching_faces_never_reach_any_store(operator, video_set, tmp_path,
     assert matched > 0
     patterns = needles(embeddings, crops)
 
-    dump = subprocess.run(
-        ["pg_dump", "--data-only", database_url_for_children()], capture_output=True, check=True
-    ).stdout
+    dump = run_command(["pg_dump", "--data-only", database_url_for_children()]).stdout
     assert len(dump) > 10_000
     haystacks = {
         "database dump": [dump],
@@ -227,11 +224,9 @@ def test_embeddings_are_identical_across_processes(video_set):
         "c.set(cv2.CAP_PROP_POS_FRAMES, 60); ok, f = c.read()\n"
         "faces = e.detect(f); sys.stdout.buffer.write(e.embed_many(f, faces).tobytes())\n"
     )
-    child = subprocess.run(
+    child = run_command(
         [sys.executable, "-c", script, str(video_path)],
         cwd=ROOT,
-        capture_output=True,
-        check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout
     cv2.setNumThreads(1)

@@ -131,10 +131,11 @@ def test_crop_face_keeps_a_margin_and_stays_inside_the_frame():
 
 @pytest.mark.models
 def test_detect_and_embed_on_a_frame_with_two_people(sface, faces_root):
-    celebs = faces_root / "deepface_celebs"
-    left = cv2.resize(read_image(celebs / "jeff_bezos/img20.jpg"), (300, 400))
-    right = cv2.resize(read_image(celebs / "matt_damon/img29.jpg"), (300, 400))
-    frame = np.hstack([left, np.full((400, 100, 3), 90, np.uint8), right])
+    att = faces_root / "att_faces"
+    # Two people enlarged from 92x112 to 276x336, a grey gap between them.
+    left = cv2.resize(read_image(att / "s19/4.jpg"), (276, 336), interpolation=cv2.INTER_CUBIC)
+    right = cv2.resize(read_image(att / "s31/6.jpg"), (276, 336), interpolation=cv2.INTER_CUBIC)
+    frame = np.hstack([left, np.full((336, 148, 3), 90, np.uint8), right])
 
     faces, embeddings = detect_and_embed(sface, frame)
     assert len(faces) == 2

@@ -300,12 +300,12 @@ def test_a_removed_sign_does_not_count(operator, field_officer):
         dep.deployment_start(actor=operator, deployment=deployment)
 
 
-def test_a_watchlist_finalised_more_than_24_hours_before_is_refused(operator):
+def test_a_watchlist_finalised_more_than_24_hours_before_the_start_is_refused(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     type(deployment.watchlist).objects.filter(pk=deployment.watchlist.pk).update(
-        finalised_at=timezone.now() - timedelta(hours=24, minutes=1)
+        finalised_at=deployment.starts_at - timedelta(hours=24, minutes=1)
     )
-    with pytest.raises(RuleViolation, match="finalised more than 24 hours ago"):
+    with pytest.raises(RuleViolation, match="finalised within 24 hours before the window starts"):
         dep.deployment_start(actor=operator, deployment=deployment)
 
 

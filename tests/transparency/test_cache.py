@@ -94,8 +94,8 @@ def test_query_counts_do_not_grow_with_the_number_of_deployments(
         SignageFactory(deployment=row)
         LeafletFactory(deployment=row)
     # Index: boroughs for the form, the paginator's count, one page of rows with their
-    # figures, and the period's totals.
-    with django_assert_num_queries(4):
+    # figures, the period's totals, and the audit log's latest signed tree heads.
+    with django_assert_num_queries(5):
         assert client.get("/transparency/").status_code == 200
     for url in ("/transparency/deployments.json", "/transparency/deployments.csv"):
         with django_assert_num_queries(1):

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from lfr_portal.models import Adjudication, AuditEvent, Deployment, DeploymentStatus, Outcome
+from lfr_portal.selectors.accuracy import adjudication_due
 from tests import builders
 from tests.factories import AlertFactory, DeploymentFactory, EntryFactory
 
@@ -148,8 +149,10 @@ def test_the_checklist_says_what_is_unmet(client, operator):
     )
     page = client.get(url(deployment)).content.decode()
     assert "Before going live" in page
-    assert "No sign is recorded as up." in page
-    assert "Not finalised yet." in page
+    # The checklist shows the service's own sentences for the unmet rules.
+    assert "No sign is recorded as up at the location." in page
+    assert "The watchlist is not finalised" in page
+    assert "Go live</button>" not in page  # the button appears only when nothing blocks
     response = client.post(url(deployment, "start/"))
     assert response.status_code == 302
     deployment.refresh_from_db()
@@ -168,23 +171,91 @@ def test_the_kill_switch_asks_once_then_stops(client, operator):
     assert deployment.status == DeploymentStatus.COMPLETED and deployment.stopped_early
 
 
-def test_adjudication_in_two_clicks(client, operator):
+def test_adjudication_is_confirmed_before_it_is_recorded(client, operator):
     deployment = builders.live(operator)
     alert = AlertFactory(deployment=deployment, camera=deployment.cameras.first())
     client.force_login(operator)
     page = client.get(url(deployment, "operate/"))
     assert alert.entry_reference.encode() in page.content
-    # Click one: the radio; click two: the outcome button, which submits.
-    response = client.post(
+    # The radio and the outcome button alone are not enough: the server asks to confirm.
+    unconfirmed = client.post(
         f"/alerts/{alert.public_id}/adjudicate/",
         {"adjudication": "confirmed", "outcome": "arrest"},
         HTTP_ACCEPT="application/json",
     )
-    assert response.json() == {"ok": True}
+    assert unconfirmed.status_code == 400
+    assert unconfirmed.json()["confirm"] == "confirmed/arrest"
+    alert.refresh_from_db()
+    assert alert.adjudication == Adjudication.PENDING
+    # A confirmation of another decision than the one sent is refused too.
+    mismatched = client.post(
+        f"/alerts/{alert.public_id}/adjudicate/",
+        {"adjudication": "confirmed", "outcome": "arrest", "confirm": "false_alert/no_action"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert mismatched.status_code == 400
+    alert.refresh_from_db()
+    assert alert.adjudication == Adjudication.PENDING
+    response = client.post(
+        f"/alerts/{alert.public_id}/adjudicate/",
+        {"adjudication": "confirmed", "outcome": "arrest", "confirm": "confirmed/arrest"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["ok"] is True and response.json()["resolved"] is True
     alert.refresh_from_db()
     assert alert.adjudication == Adjudication.CONFIRMED and alert.outcome == Outcome.ARREST
     feed = client.get(url(deployment, "operate/feed.json")).json()
     assert feed["alerts"] == []
+    assert feed["counts"]["adjudicated"] == 1 and feed["counts"]["pending"] == 0
+    assert [r["id"] for r in feed["recent"]] == [str(alert.public_id)]
+
+
+def test_without_script_the_confirmation_is_a_page_of_its_own(client, operator):
+    deployment = builders.live(operator)
+    alert = AlertFactory(deployment=deployment, camera=deployment.cameras.first())
+    client.force_login(operator)
+    page = client.post(
+        f"/alerts/{alert.public_id}/adjudicate/",
+        {"adjudication": "false_alert", "outcome": "no_action"},
+    )
+    assert page.status_code == 200
+    assert b"False alert, outcome: no action" in page.content
+    assert b'name="confirm" value="false_alert/no_action"' in page.content
+    alert.refresh_from_db()
+    assert alert.adjudication == Adjudication.PENDING
+    client.post(
+        f"/alerts/{alert.public_id}/adjudicate/",
+        {"adjudication": "false_alert", "outcome": "no_action", "confirm": "false_alert/no_action"},
+    )
+    alert.refresh_from_db()
+    assert alert.adjudication == Adjudication.FALSE_ALERT
+
+
+def test_the_live_view_shows_score_against_threshold_due_time_and_window_end(client, operator):
+    deployment = builders.live(operator)
+    alert = AlertFactory(deployment=deployment, camera=deployment.cameras.first())
+    client.force_login(operator)
+    page = client.get(url(deployment, "operate/")).content.decode()
+    assert f"(threshold {deployment.threshold})" in page
+    assert f'data-due="{(alert.captured_at + adjudication_due()).isoformat()}"' in page
+    assert f'data-ends="{deployment.ends_at.isoformat()}"' in page
+    late = AlertFactory(
+        deployment=deployment,
+        camera=deployment.cameras.first(),
+        captured_at=timezone.now() - adjudication_due() - timedelta(minutes=1),
+    )
+    feed = client.get(url(deployment, "operate/feed.json")).json()
+    by_id = {item["id"]: item for item in feed["alerts"]}
+    item = by_id[str(alert.public_id)]
+    assert item["threshold"] == str(deployment.threshold) and item["overdue"] is False
+    assert by_id[str(late.public_id)]["overdue"] is True
+    assert feed["ends_at"] == deployment.ends_at.isoformat()
+    assert feed["counts"] == {
+        "pending": 2,
+        "unresolved": 0,
+        "adjudicated": 0,
+        "faces_processed": deployment.faces_processed,
+    }
 
 
 def test_a_refused_adjudication_says_why(client, operator):
@@ -193,7 +264,7 @@ def test_a_refused_adjudication_says_why(client, operator):
     client.force_login(operator)
     response = client.post(
         f"/alerts/{alert.public_id}/adjudicate/",
-        {"adjudication": "confirmed", "outcome": ""},
+        {"adjudication": "confirmed", "outcome": "", "confirm": "confirmed/"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400

@@ -4,10 +4,11 @@ from lfr_portal.services.audit import audit_checkpoint_create
 
 
 class Command(BaseCommand):
-    help = "Sign the current head of the audit chain (beat does this on a schedule)."
+    help = "Sign a tree head of the audit log now (beat does this every minute)."
 
     def handle(self, *args, **options):
         checkpoint = audit_checkpoint_create()
         self.stdout.write(
-            f"signed row {checkpoint.seq} ({checkpoint.row_hash}) with key {checkpoint.key_id}"
+            f"signed a tree head of {checkpoint.seq} rows (root {checkpoint.root_hash}) "
+            f"with key {checkpoint.key_id}"
         )

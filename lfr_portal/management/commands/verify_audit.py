@@ -1,13 +1,31 @@
+import json
+
 from django.core.management.base import BaseCommand, CommandError
 
 from lfr_portal.services.audit import audit_verify_database
 
 
 class Command(BaseCommand):
-    help = "Check the whole audit chain in the database; name the first broken row."
+    help = (
+        "Check the whole audit log in the database and name the first problem; with "
+        "--earlier-head, also check that the log still extends a signed tree head kept "
+        "from /transparency/tree-heads.json."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--earlier-head", help="a signed tree head (JSON file) kept from an earlier day"
+        )
 
     def handle(self, *args, **options):
-        ok, message = audit_verify_database()
+        earlier = None
+        if options["earlier_head"]:
+            try:
+                with open(options["earlier_head"], encoding="utf-8") as handle:
+                    earlier = json.load(handle)
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"cannot read the earlier head: {exc}") from None
+        ok, message = audit_verify_database(earlier_head=earlier)
         if not ok:
             raise CommandError(f"audit trail broken at {message}")
         self.stdout.write(message)

@@ -1,8 +1,11 @@
 """Measure an engine's false match and false non-match rates on labelled photographs.
 
-    python manage.py evaluate_matcher --faces ../shared/faces/deepface_celebs \
+    python manage.py evaluate_matcher [--faces matcher/sample_faces/att_faces] \
         [--faces OTHER_DIR ...] [--engine opencv-sface] [--threshold 0.4] [--plot det.png]
         [--groups groups.csv] [--report report.html] [--record "data set description"]
+
+Without --faces it measures every known set: the bundled AT&T set and the extra sets
+named by LFR_FACE_SETS_EXTRA (matcher/face_sets.py).
 
 Each --faces directory holds one sub-directory per identity. Every image is
 embedded once (the largest face in it; a tight crop is padded and tried again
@@ -42,6 +45,7 @@ from lfr_portal.stats import percent, proportion
 from matcher import accuracy_report
 from matcher.engines import ENGINE_NAMES, Engine, EngineError, create_engine
 from matcher.engines.base import sha256_of
+from matcher.face_sets import all_sets
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pgm", ".bmp", ".webp"}
 DEFAULT_PAD = 0.5
@@ -367,9 +371,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--faces",
             action="append",
-            required=True,
             type=Path,
-            help="directory with one sub-directory per identity; repeat to combine sets",
+            help="directory with one sub-directory per identity; repeat to combine sets "
+            "(default: the bundled set and any extra sets of LFR_FACE_SETS_EXTRA)",
         )
         parser.add_argument("--engine", default="opencv-sface", choices=ENGINE_NAMES)
         parser.add_argument(
@@ -403,6 +407,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if not options["faces"]:
+            options["faces"] = [face_set.path for face_set in all_sets()]
         identity_folders(options["faces"])  # a wrong path fails before the models load
         ran_by = self._ran_by(options["ran_by"]) if options["record"] is not None else None
         if options["record"] is not None and not options["record"].strip():

@@ -1,9 +1,10 @@
 """Demo users for every role, demo deployments, and a demo camera. Safe to run again.
 
 It lives in the matcher app because the demo watchlist is enrolled with the real
-engine from photographs in ../shared/faces (when present), and the demo camera is a
-video rendered from them: the Oxford Circus deployment then shows real alerts.
-Without those photographs the deployments are created without a watchlist.
+engine from the bundled AT&T face set (matcher/sample_faces, credit AT&T Laboratories
+Cambridge), and the demo camera is a street video rendered from the same set
+(benchmarks/make_test_videos.py): the Oxford Circus deployment, approved, signed and
+inside its window, is ready for the operator to go live and raises real alerts.
 """
 
 import shutil
@@ -32,8 +33,9 @@ from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
 from matcher.enrol import enrol_entry_ids
+from matcher.face_sets import BUNDLED_ROOT
 
-FACES_DIR = Path(settings.BASE_DIR).parent / "shared" / "faces"
+FACES_DIR = BUNDLED_ROOT
 DEMO_DIR = Path(settings.VAR_DIR) / "demo"
 DEMO_VIDEO = DEMO_DIR / "street_640x360.avi"
 
@@ -51,6 +53,11 @@ DEMO_USERS = [
 ]
 
 
+def demo_name(identity: str) -> str:
+    """ "att_faces/s31" -> "Demo subject 31": the AT&T subjects are anonymous volunteers."""
+    return f"Demo subject {identity.rsplit('/', 1)[-1].lstrip('s')}"
+
+
 def demo_logins():
     return [(username, role.label) for username, _, _, role, _ in DEMO_USERS]
 
@@ -63,24 +70,33 @@ class Command(BaseCommand):
         self.truth = self._demo_video()
         if not Deployment.objects.exists():
             self._deployments(users)
+        # After the live demo above, which is created only into an empty database.
+        from lfr_portal.demo_history import demo_history_seed
+
+        self.stdout.write(str(demo_history_seed()))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _demo_video(self):
-        """Render the demo street video once; None when the photographs are not here."""
+        """Render the demo street video once, from the bundled face set."""
         import json
 
         truth_file = DEMO_DIR / "ground_truth.json"
         if truth_file.exists() and DEMO_VIDEO.exists():
-            return json.loads(truth_file.read_text())
-        if not FACES_DIR.is_dir():
-            self.stdout.write("No ../shared/faces here: the demo watchlist stays empty.")
-            return None
+            truth = json.loads(truth_file.read_text())
+            # A video rendered by an older version may name photographs no longer here.
+            root = Path(truth["faces_root"])
+            if all(
+                (root / image).is_file()
+                for person in truth["watchlist"]
+                for image in person["reference_images"]
+            ):
+                return truth
         import sys
 
         sys.path.insert(0, str(Path(settings.BASE_DIR) / "benchmarks"))
         from make_test_videos import build_video_set
 
-        self.stdout.write("Rendering the demo camera video from ../shared/faces ...")
+        self.stdout.write("Rendering the demo camera video from the bundled AT&T face set ...")
         with tempfile.TemporaryDirectory() as scratch:
             truth_path = build_video_set(
                 Path(scratch), faces_root=FACES_DIR, seconds=20, sizes=[(640, 360)]
@@ -157,9 +173,8 @@ class Command(BaseCommand):
             return deployment
 
         def build_watchlist(deployment, count):
-            """Entries with real reference photographs, enrolled here; False without them."""
-            if self.truth is None:
-                return False
+            """Entries with real reference photographs (never the one the video shows),
+            enrolled here by the real engine, approved and authorised."""
             root = Path(self.truth["faces_root"])
             people = self.truth["watchlist"][:count]
             ids = []
@@ -169,7 +184,7 @@ class Command(BaseCommand):
                     actor=users["watchlist"],
                     watchlist=deployment.watchlist,
                     reference_image=ContentFile(photo.read_bytes(), name=photo.name),
-                    display_name=person["identity"].split("/")[-1].replace("_", " ").title(),
+                    display_name=demo_name(person["identity"]),
                     category=[EntryCategory.WANTED, EntryCategory.SUSPECT][i % 2],
                     reason="Wanted on warrant for robbery.",
                     legal_basis="Warrant issued by Highbury Corner Magistrates' Court",
@@ -182,7 +197,6 @@ class Command(BaseCommand):
             for entry in deployment.watchlist.entries.all():
                 wl.watchlist_entry_approve(actor=users["watchlist2"], entry=entry)
             wl.watchlist_approve(actor=users["ao2"], watchlist=deployment.watchlist)
-            return True
 
         # Awaiting approval tomorrow.
         pending = draft(
@@ -221,10 +235,8 @@ class Command(BaseCommand):
             10,
             cameras[2:],
         )
-        has_watchlist = build_watchlist(ready, 5)
+        build_watchlist(ready, 5)
         ready = dep.deployment_submit(actor=users["planner"], deployment=ready)
-        if not has_watchlist:
-            return
         ready = dep.deployment_approve(actor=users["ao"], deployment=ready)
         dep.deployment_operator_assign(
             actor=users["planner"], deployment=ready, operator=users["operator"]
