@@ -74,3 +74,65 @@ def camera_sources_in_production(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def separate_owner_role(app_configs, **kwargs):
+    """On PostgreSQL the portal connects as one role and migrates as another, its owner."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        return []
+    hint = (
+        "Set DATABASE_URL to the application role and DATABASE_OWNER_URL to the owner role; "
+        "`manage.py audit_db_roles --create-roles` makes both (README: The two roles)."
+    )
+    owner = settings.DATABASES.get("owner")
+    if owner is None:
+        return [
+            Error(
+                "DATABASE_OWNER_URL is not set, so the portal's own role owns the tables and "
+                "could switch off the audit log's protections.",
+                hint=hint,
+                id="lfr_portal.E031",
+            )
+        ]
+    if owner["USER"] == default["USER"]:
+        return [
+            Error(
+                "DATABASE_URL and DATABASE_OWNER_URL name the same role.",
+                hint=hint,
+                id="lfr_portal.E031",
+            )
+        ]
+    return []
+
+
+@register(Tags.database, deploy=True)
+def application_role_cannot_rewrite_the_audit_log(app_configs, databases=None, **kwargs):
+    """The connected role may only SELECT and INSERT on the audit tables (PostgreSQL)."""
+    from django.db import connections
+
+    if not databases or "default" not in databases:
+        return []
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return []
+    tables = ("lfr_portal_auditevent", "lfr_portal_auditcheckpoint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t, p FROM unnest(%s::text[]) AS t, unnest(%s::text[]) AS p "
+            "WHERE has_table_privilege(current_user, t, p)",
+            [list(tables), ["UPDATE", "DELETE", "TRUNCATE"]],
+        )
+        allowed = cursor.fetchall()
+    if not allowed:
+        return []
+    held = ", ".join(f"{privilege} on {table}" for table, privilege in allowed)
+    return [
+        Error(
+            f"The application's database role may change the audit log ({held}).",
+            hint="Connect as the application role (DATABASE_URL) and migrate as the owner "
+            "(DATABASE_OWNER_URL); `manage.py audit_db_roles` sets the grants.",
+            id="lfr_portal.E030",
+        )
+    ]

@@ -104,7 +104,7 @@ def test_unreachable_broker_gives_one_line_naming_the_setting(tmp_path):
     assert len(error_lines) == 1 and "CELERY_BROKER_URL" in error_lines[0], worker.stderr
 
 
-def test_production_settings_pass_check_deploy(tmp_path):
+def _audit_key(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -116,12 +116,19 @@ def test_production_settings_pass_check_deploy(tmp_path):
             serialization.NoEncryption(),
         )
     )
-    result = _run(
+    return key_file
+
+
+def _check_deploy(tmp_path, **env):
+    """`check --deploy` on production settings, database checks included."""
+    return _run(
         [
             str(VENV_BIN / "python"),
             "manage.py",
             "check",
             "--deploy",
+            "--database",
+            "default",
             "--fail-level",
             "WARNING",
             "--settings=lfr_portal.settings.production",
@@ -129,13 +136,52 @@ def test_production_settings_pass_check_deploy(tmp_path):
         DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x7Qp2" * 10,
         DJANGO_ALLOWED_HOSTS="lfr.example.police.uk",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-        LFR_AUDIT_SIGNING_KEY_FILE=str(key_file),
+        LFR_AUDIT_SIGNING_KEY_FILE=str(_audit_key(tmp_path)),
         LFR_FIELD_ENCRYPTION_KEY=FIELD_KEY,
         LFR_CAMERA_NETWORKS="10.20.0.0/16",
         LFR_VAR_DIR=str(tmp_path),
+        **env,
     )
+
+
+def _url_as(role):
+    db = connection.settings_dict
+    return f"postgresql://{role}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def two_roles():
+    if not settings.LFR_TEST_DB_ROLES:
+        pytest.skip("LFR_TEST_DB_ROLES=0: the suite runs with one database role")
+    return _url_as(settings.LFR_DB_APP_ROLE), _url_as(settings.LFR_DB_OWNER_ROLE)
+
+
+def test_production_settings_pass_check_deploy(tmp_path, two_roles):
+    app_url, owner_url = two_roles
+    result = _check_deploy(tmp_path, DATABASE_URL=app_url, DATABASE_OWNER_URL=owner_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_wants_a_separate_owner_role(tmp_path, two_roles):
+    app_url, _ = two_roles
+    result = _check_deploy(tmp_path, DATABASE_URL=app_url)
+    assert result.returncode != 0
+    assert "lfr_portal.E031" in result.stderr
+    same = _check_deploy(tmp_path, DATABASE_URL=app_url, DATABASE_OWNER_URL=app_url)
+    assert "lfr_portal.E031" in same.stderr
+    assert "same role" in same.stderr
+
+
+def test_check_deploy_refuses_a_role_that_may_rewrite_the_audit_log(tmp_path, two_roles):
+    # The superuser holds every privilege, as a portal wrongly connected as the owner would.
+    _, owner_url = two_roles
+    result = _check_deploy(
+        tmp_path, DATABASE_URL=_url_as(settings.LFR_DB_SUPERUSER), DATABASE_OWNER_URL=owner_url
+    )
+    assert result.returncode != 0
+    assert "lfr_portal.E030" in result.stderr
+    assert "UPDATE on lfr_portal_auditevent" in result.stderr
 
 
 def test_check_deploy_fails_without_the_audit_signing_key(tmp_path):
