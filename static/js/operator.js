@@ -31,10 +31,10 @@
     return Math.floor(minutes / 60) + " h " + (rest < 10 ? "0" : "") + rest + " min";
   }
 
-  function clock(iso) {
-    const d = new Date(iso);
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
-  }
+  // The server's clock minus the browser's, from the page and then every poll: due times
+  // and the window's end count down in the server's time, and clocks are shown as the
+  // server wrote them (its time zone), whatever the device is set to.
+  let skew = live.dataset.now ? new Date(live.dataset.now).getTime() - Date.now() : 0;
 
   // The threshold's place on each score bar; set here because the page's CSP allows no
   // inline style.
@@ -45,15 +45,15 @@
   }
 
   function tick() {
-    const now = Date.now();
+    const now = Date.now() + skew;
     document.querySelectorAll(".due-text[data-due]").forEach(function (el) {
       const due = new Date(el.dataset.due).getTime();
       const card = el.closest(".alert-card");
       if (due > now) {
-        el.textContent = "Due by " + clock(el.dataset.due) + " (in " + span(due - now) + ")";
+        el.textContent = "Due by " + el.dataset.dueLabel + " (in " + span(due - now) + ")";
         if (card) card.classList.remove("overdue");
       } else {
-        el.textContent = "Overdue by " + span(now - due) + " (was due " + clock(el.dataset.due) + ")";
+        el.textContent = "Overdue by " + span(now - due) + " (was due " + el.dataset.dueLabel + ")";
         if (card) card.classList.add("overdue");
       }
     });
@@ -95,7 +95,12 @@
     meter.setAttribute("aria-label", "Score " + alert.score + " against threshold " + alert.threshold);
     node.querySelector(".threshold-mark").dataset.at = alert.threshold;
     const due = node.querySelector(".due-text");
-    if (alert.pending) due.dataset.due = alert.due_at; else due.closest(".due").remove();
+    if (alert.pending) {
+      due.dataset.due = alert.due_at;
+      due.dataset.dueLabel = alert.due_label;
+    } else {
+      due.closest(".due").remove();
+    }
     if (alert.overdue) node.classList.add("overdue");
     const form = node.querySelector("form");
     if (form) {
@@ -156,6 +161,7 @@
       const response = await fetch(live.dataset.feed, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.ok) {
         const feed = await response.json();
+        skew = new Date(feed.at).getTime() - Date.now();
         renderCameras(feed.cameras);
         renderQueue(feed.alerts);
         renderDone(feed.recent);

@@ -155,3 +155,29 @@ def test_the_checklist_shows_blockers_apart_from_advisories(
     assert deployment.status == DeploymentStatus.LIVE
     assert AuditEvent.objects.get(action="deployment.start").reason == reason
     assert page.external_requests == []
+
+
+def test_due_times_follow_the_servers_clock_and_zone_not_the_devices(page_factory, live_server):
+    """A phone set to another time zone and five minutes fast still shows the server's
+    due time and counts down from the server's now."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    operator = user_with_role(Role.OPERATOR)
+    deployment = builders.live(operator)
+    alert = AlertFactory(deployment=deployment, camera=deployment.cameras.first())
+    page = page_factory(1366, 900, timezone_id="Pacific/Auckland")
+    page.clock.install(time=timezone.now() + timedelta(minutes=5))
+    page.clock.resume()
+    login(page, live_server.url, operator)
+    page.goto(f"{live_server.url}/deployments/{deployment.public_id}/operate/")
+    due = page.locator(f"li[data-alert='{alert.public_id}'] .due-text")
+    expect(due).to_contain_text("(in ")
+    due_at = alert.captured_at + timedelta(minutes=settings.LFR_ADJUDICATION_DUE_MINUTES)
+    label = timezone.localtime(due_at).strftime("%H:%M")
+    assert f"Due by {label} " in due.inner_text()
+    left = (due_at - timezone.now()).total_seconds() / 60
+    shown = int(due.inner_text().split("(in ")[1].split(" min")[0])
+    # The device is five minutes fast; counted on its clock the wait would be 5 less.
+    assert abs(shown - left) <= 1, (shown, left)
