@@ -1,6 +1,7 @@
 """The Celery application shared by the portal and the matcher workers."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery, signals
 from celery.schedules import crontab
@@ -11,6 +12,7 @@ from .broker import redis_channel_close_tolerates_a_dead_broker
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lfr_portal.settings.local")
 # Without it a worker exits when Redis crashes under it (lfr_portal/broker.py).
 redis_channel_close_tolerates_a_dead_broker()
+
 
 app = Celery("lfr_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -85,6 +87,18 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _schedule_audit_verification(sender: Celery, **kwargs) -> None:
+    """The whole log verified end to end, the outcome recorded in the log itself
+    (audit.verify) for the compliance dashboard; added once settings are read."""
+    from django.conf import settings
+
+    sender.conf.beat_schedule["audit-verify"] = {
+        "task": "lfr_portal.audit_verify",
+        "schedule": timedelta(hours=settings.LFR_AUDIT_VERIFY_HOURS),
+    }
 
 
 def _refuse_to_start_without_services(**kwargs):

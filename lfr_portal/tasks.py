@@ -46,6 +46,18 @@ def audit_retention():
     audit_prune(before=timezone.now() - settings.LFR_AUDIT_RETENTION)
 
 
+@shared_task(name="lfr_portal.audit_verify", soft_time_limit=1700, time_limit=1800)
+def audit_verify() -> bool:
+    """Verify the whole audit log and record the outcome (beat: every LFR_AUDIT_VERIFY_HOURS).
+
+    Read-only apart from its one audit row, so a repeated run only records once more.
+    """
+    from .services.audit import audit_verification_record
+
+    event, _ = audit_verification_record()
+    return event.changes["ok"]
+
+
 @shared_task(name="lfr_portal.apply_retention", soft_time_limit=1700, time_limit=1800)
 def apply_retention():
     """Apply every retention rule; batches are short, so a killed run just resumes next time."""

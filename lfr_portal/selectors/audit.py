@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "alert.hold_release": "Hold on alert image released",
     "audit.read": "Audit trail read",
     "audit.export": "Audit trail exported",
+    "audit.verify": "Audit trail verified end to end",
     "audit.deployment_report": "Deployment record (PDF) produced",
     "audit.retention": "Old audit rows removed under the retention rule",
     "calibration.record": "Calibration recorded",

@@ -4,7 +4,7 @@ Every section is a list evaluated here, with its related rows joined or counted 
 same query, so the dashboard costs a fixed number of queries however much is pending.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -54,12 +54,24 @@ class WatchlistTask:
         return self.watchlist.deployment
 
 
+# The label of a check that verification names when it fails, for the dashboard.
+CHECK_LABELS = {
+    "rows_present": "rows missing from the trail",
+    "row_content": "a row's content changed after it was written",
+    "chain_links": "rows out of order or not chained to the row before",
+    "earlier_head": "the log no longer extends a kept tree head",
+    "tree_head_signature": "a signed tree head's signature",
+    "tree_head_size": "rows removed from the end",
+    "tree_head_root": "rows rewritten, reordered or removed under a signed tree head",
+}
+
+
 @dataclass
 class ChainStatus:
     """What is known of the audit chain's last check, for the compliance dashboard.
 
-    Reads only the newest signed checkpoint (and, where a verification result is
-    recorded, that result): the log's own internals stay with the audit module.
+    Reads the newest signed checkpoint and the newest recorded verification
+    (`audit.verify`): the log's own internals stay with the audit module.
     """
 
     head_seq: int | None
@@ -67,6 +79,10 @@ class ChainStatus:
     checkpoint_at: datetime | None
     verified: bool | None
     detail: str
+    verified_at: datetime | None = None
+    rows_checked: int | None = None
+    failed_checks: list[str] = field(default_factory=list)
+    next_due: datetime | None = None
 
     @property
     def unsigned_rows(self) -> int:
@@ -74,22 +90,51 @@ class ChainStatus:
             return 0
         return self.head_seq - (self.checkpoint_seq or 0)
 
+    @property
+    def failed_check_labels(self) -> list[str]:
+        return [CHECK_LABELS.get(name, name) for name in self.failed_checks]
+
 
 def chain_verification_status() -> ChainStatus:
-    """The latest thing known about the chain's integrity. Two queries."""
+    """The latest thing known about the chain's integrity. Three queries."""
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     checkpoint = AuditCheckpoint.objects.order_by("-seq", "-id").first()
+    verification = (
+        AuditEvent.objects.filter(action="audit.verify")
+        .order_by("-seq")
+        .values_list("occurred_at", "changes")
+        .first()
+    )
+    every = timedelta(hours=settings.LFR_AUDIT_VERIFY_HOURS)
+    result = {}
+    if verification is None:
+        # Beat's first run after start-up; until then, at most one interval away.
+        result["next_due"] = timezone.now() + every
+    else:
+        at, changes = verification
+        result.update(
+            verified=bool(changes.get("ok")),
+            verified_at=at,
+            rows_checked=changes.get("tree_size"),
+            failed_checks=list(changes.get("failed_checks") or []),
+            next_due=at + every,
+        )
     if checkpoint is None:
-        return ChainStatus(head, None, None, None, "No signed checkpoint has been made yet.")
+        return ChainStatus(
+            head,
+            None,
+            None,
+            result.pop("verified", None),
+            "No signed checkpoint has been made yet.",
+            **result,
+        )
     return ChainStatus(
         head_seq=head,
         checkpoint_seq=checkpoint.seq,
         checkpoint_at=checkpoint.created_at,
-        verified=None,
-        detail=(
-            "The chain is signed up to this row; run the verify_audit command to check it "
-            "end to end."
-        ),
+        verified=result.pop("verified", None),
+        detail="The chain is signed up to this row.",
+        **result,
     )
 
 

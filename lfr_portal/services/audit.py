@@ -300,6 +300,23 @@ def log_tree(size=None):
     return merkle.MerkleTree(leaves if size is None else leaves[:size])
 
 
+# The public consistency endpoint answers many keepers of different earlier heads from
+# the same latest head: build that head's tree once per process (O(n)), then each proof
+# costs O(log^2 n). Keyed by size and root, so a new head replaces it.
+_head_tree: tuple[tuple[int, str], merkle.MerkleTree] | None = None
+
+
+def _tree_for_head(head) -> merkle.MerkleTree:
+    global _head_tree
+    key = (head.seq, head.root_hash)
+    cached = _head_tree
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    tree = log_tree(size=head.seq)
+    _head_tree = (key, tree)
+    return tree
+
+
 def consistency_bundle(*, first_size, head=None):
     """What a keeper of an earlier head needs: the latest signed head and a proof to it.
 
@@ -315,7 +332,7 @@ def consistency_bundle(*, first_size, head=None):
         "head": head.tree_head(),
         "proof": None,
     }
-    tree = log_tree(size=head.seq)
+    tree = _tree_for_head(head)
     if 0 <= first_size <= head.seq == tree.size:
         bundle["proof"] = [p.hex() for p in tree.consistency_proof(first_size, head.seq)]
     return bundle
@@ -330,22 +347,37 @@ def audit_verify_database(*, chunk_size=5000, earlier_head=None):
     `earlier_head` is a signed tree head someone kept (the published JSON): the log
     must still extend it, whatever the database now says about itself.
     """
+    failed, message, _ = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
+    return failed is None, message
+
+
+class _ContentChanged(audit_chain.ChainBreak):
+    pass
+
+
+def _verify_database(*, chunk_size: int, earlier_head: dict | None) -> tuple[str | None, str, dict]:
+    """(the failed check's name or None, message, {tree_size, root_hash} when checked)."""
     public_key = signing_key().public_key()
     pruned = list(
         AuditPrunedLeaf.objects.order_by("seq").values_list("seq", "leaf_hash", "row_hash")
     )
     for position, (seq, _, _) in enumerate(pruned, 1):
         if seq != position:
-            return False, f"row {position}: missing (not among the rows retention removed)"
+            missing = f"row {position}: missing (not among the rows retention removed)"
+            return "rows_present", missing, {}
     if pruned:
         anchor_seq, anchor_hash = pruned[-1][0], pruned[-1][2]
     else:
         anchor_seq, anchor_hash = 0, audit_chain.GENESIS_HASH
     first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
     if first is not None and first != anchor_seq + 1:
-        return False, (
-            f"row {anchor_seq + 1}: missing (the trail starts at row {first} and retention "
-            "removed no rows up to there)"
+        return (
+            "rows_present",
+            (
+                f"row {anchor_seq + 1}: missing (the trail starts at row {first} and retention "
+                "removed no rows up to there)"
+            ),
+            {},
         )
 
     leaves = [bytes.fromhex(leaf) for _, leaf, _ in pruned]
@@ -357,9 +389,7 @@ def audit_verify_database(*, chunk_size=5000, earlier_head=None):
                 audit_chain.content_hash(fields) != event.content_hash
                 or audit_chain.leaf_hash(fields) != event.leaf_hash
             ):
-                raise audit_chain.ChainBreak(
-                    event.seq, "its content was changed after it was written"
-                )
+                raise _ContentChanged(event.seq, "its content was changed after it was written")
             leaves.append(bytes.fromhex(event.leaf_hash))
             yield event.seq, event.content_hash, event.row_hash
 
@@ -367,35 +397,51 @@ def audit_verify_database(*, chunk_size=5000, earlier_head=None):
         last_seq, _ = audit_chain.verify_links(
             links(), anchor_seq=anchor_seq, anchor_hash=anchor_hash
         )
+    except _ContentChanged as exc:
+        return "row_content", str(exc), {}
     except audit_chain.ChainBreak as exc:
-        return False, str(exc)
+        return "chain_links", str(exc), {}
 
     tree = merkle.MerkleTree(leaves)
+    size = {"tree_size": tree.size, "root_hash": tree.root().hex()}
     if earlier_head is not None:
         problem = _check_earlier_head(earlier_head, tree, public_key)
         if problem:
-            return False, problem
+            return "earlier_head", problem, size
 
     checked = 0
     for head in AuditCheckpoint.objects.exclude(root_hash="").order_by("seq", "id"):
         published = head.tree_head()
         if not audit_chain.verify_tree_head(public_key, published):
-            return False, f"{audit_chain.describe_head(published)} has a bad signature"
+            described = audit_chain.describe_head(published)
+            return "tree_head_signature", f"{described} has a bad signature", size
         if head.seq > tree.size:
-            return False, (
-                f"{audit_chain.describe_head(published)} vouches for row {head.seq}, but the "
-                f"trail ends at row {tree.size}: rows were removed from the end"
+            return (
+                "tree_head_size",
+                (
+                    f"{audit_chain.describe_head(published)} vouches for row {head.seq}, but the "
+                    f"trail ends at row {tree.size}: rows were removed from the end"
+                ),
+                size,
             )
         if tree.root(head.seq).hex() != head.root_hash:
             described = audit_chain.describe_head(published)
-            return False, (
-                f"the first {head.seq} rows no longer match {described}: "
-                "rows were rewritten, reordered or removed"
+            return (
+                "tree_head_root",
+                (
+                    f"the first {head.seq} rows no longer match {described}: "
+                    "rows were rewritten, reordered or removed"
+                ),
+                size,
             )
         checked += 1
-    return True, (
-        f"OK: rows {anchor_seq + 1} to {last_seq} chain correctly; {checked} signed tree heads "
-        f"agree; tree of {tree.size} rows has root {tree.root().hex()}."
+    return (
+        None,
+        (
+            f"OK: rows {anchor_seq + 1} to {last_seq} chain correctly; {checked} signed tree heads "
+            f"agree; tree of {tree.size} rows has root {tree.root().hex()}."
+        ),
+        size,
     )
 
 
@@ -427,3 +473,34 @@ def _check_earlier_head(earlier, tree, public_key):
             "heads were removed"
         )
     return None
+
+
+VERIFY_ACTION = "audit.verify"
+
+
+def audit_verification_record(
+    *, earlier_head: dict | None = None, chunk_size: int = 5000
+) -> tuple[AuditEvent, str]:
+    """Verify the whole log and record the outcome in it, so the next run covers this one.
+
+    Returns the row and the message naming the first problem. The row holds check names,
+    counts and hashes only, not the message.
+    """
+    failed, message, tree = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
+    changes = {
+        "ok": failed is None,
+        "tree_size": tree.get("tree_size"),
+        "root_hash": tree.get("root_hash", ""),
+        "failed_checks": [failed] if failed else [],
+        "earlier_head_size": int(earlier_head["tree_size"]) if _sized(earlier_head) else None,
+    }
+    with transaction.atomic():
+        return audit_record(actor=None, action=VERIFY_ACTION, changes=changes), message
+
+
+def _sized(head: dict | None) -> bool:
+    try:
+        int(head["tree_size"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True

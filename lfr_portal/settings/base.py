@@ -200,6 +200,8 @@ LFR_ALERT_RETENTION = timedelta(days=env_int("LFR_ALERT_RETENTION_DAYS", 31))
 LFR_WATCHLIST_DESTROY_AFTER = timedelta(hours=env_int("LFR_WATCHLIST_DESTROY_AFTER_HOURS", 24))
 LFR_SIGNAGE_PHOTO_RETENTION = timedelta(days=env_int("LFR_SIGNAGE_PHOTO_RETENTION_DAYS", 365))
 LFR_RETENTION_BATCH_SIZE = env_int("LFR_RETENTION_BATCH_SIZE", 200)
+# Beat verifies the whole audit log end to end this often and records the outcome in it.
+LFR_AUDIT_VERIFY_HOURS = env_int("LFR_AUDIT_VERIFY_HOURS", 6)
 LFR_EU_AI_ACT_MODE = env_bool("LFR_EU_AI_ACT_MODE", False)
 LFR_EU_URGENT_AUTHORISATION_WINDOW = timedelta(hours=24)
 LFR_FALSE_ALERT_CEILING = env_float("LFR_FALSE_ALERT_CEILING", 1 / 1000)

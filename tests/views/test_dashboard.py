@@ -4,12 +4,13 @@ at a fixed number of queries however much is pending."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lfr_portal.models import (
     AlertHold,
+    AuditEvent,
     DeploymentStatus,
     EntryStatus,
     PendingFileDeletion,
@@ -211,3 +212,51 @@ def test_the_dashboard_costs_the_same_number_of_queries_however_much_is_pending(
     many = _queries(client, user)
     assert few == many
     assert many <= 30
+
+
+def _chain_section(page):
+    return page.split('id="chain-heading"')[1].split("</section>")[0]
+
+
+def test_the_compliance_officer_sees_the_chain_not_verified_yet(client, compliance):
+    chain = _chain_section(_page(client, compliance))
+
+    assert "Not verified yet" in chain and "next end-to-end check is due by" in chain
+    assert 'role="alert"' not in chain
+
+
+def test_the_compliance_officer_sees_a_clean_verification(client, compliance):
+    from lfr_portal.tasks import audit_verify
+
+    with transaction.atomic():
+        audit.audit_record(actor=None, action="test.row")
+    audit_verify()
+    at = timezone.localtime(
+        AuditEvent.objects.filter(action="audit.verify").get().occurred_at
+    ).strftime("%H:%M")
+
+    chain = _chain_section(_page(client, compliance))
+
+    assert f"Verified end to end at {at}, 1 row" in chain
+    assert "message-success" in chain and 'role="alert"' not in chain
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compliance_officer_sees_a_failed_verification_as_an_alert(client):
+    from lfr_portal.tasks import audit_verify
+    from tests.audit import tamper
+
+    compliance = user_with_role(Role.COMPLIANCE_OFFICER)
+    for i in range(3):
+        with transaction.atomic():
+            audit.audit_record(actor=None, action=f"test.{i}")
+    with tamper.superuser(triggers=False) as conn:
+        conn.execute("UPDATE lfr_portal_auditevent SET reason = 'forged' WHERE seq = 2")
+    audit_verify()
+
+    chain = _chain_section(_page(client, compliance))
+
+    assert 'class="message message-error" role="alert"' in chain
+    assert "Verification failed" in chain and "content changed after it was written" in chain
+    assert "offline verifier" in chain and "earlier" in chain
+    assert "Verified end to end" not in chain
