@@ -40,6 +40,11 @@ urlpatterns = [
     path(
         D + "operators/", deployments.deployment_operator_assign, name="deployment-operator-assign"
     ),
+    path(
+        D + "operators/remove/",
+        deployments.deployment_operator_remove,
+        name="deployment-operator-remove",
+    ),
     path(D + "submit/", deployments.deployment_submit, name="deployment-submit"),
     path(D + "review/", deployments.deployment_review, name="deployment-review"),
     path(D + "start/", deployments.deployment_start, name="deployment-start"),

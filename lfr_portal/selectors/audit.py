@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "deployment.camera_add": "Camera attached",
     "deployment.camera_remove": "Camera detached",
     "deployment.operator_assign": "Operator assigned",
+    "deployment.operator_remove": "Operator removed",
     "deployment.submit": "Submitted for approval",
     "deployment.approve": "Deployment approved",
     "deployment.reject": "Deployment rejected",

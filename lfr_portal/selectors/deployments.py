@@ -1,6 +1,7 @@
 """Reads of deployments, filtered by what the user may see."""
 
-from guardian.shortcuts import get_objects_for_user
+from django.contrib.auth.models import User
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from ..models import Deployment, DeploymentStatus, Role
 from ..permissions import OPERATE_DEPLOYMENT, has_role, user_roles
@@ -42,3 +43,13 @@ def deployments_visible_to(user):
 def deployment_get(user, public_id):
     """The deployment if the user may see it; Deployment.DoesNotExist otherwise."""
     return deployments_visible_to(user).get(public_id=public_id)
+
+
+def deployment_operators(deployment: Deployment) -> list[User]:
+    """The operators assigned to this deployment (their object permission), by name."""
+    users = get_users_with_perms(
+        deployment,
+        only_with_perms_in=[OPERATE_DEPLOYMENT.split(".", 1)[1]],
+        with_group_users=False,
+    )
+    return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())

@@ -26,7 +26,13 @@ from ..models import (
     Watchlist,
     WatchlistStatus,
 )
-from ..permissions import can_operate, grant_operator, has_role, is_authorising_officer
+from ..permissions import (
+    can_operate,
+    grant_operator,
+    has_role,
+    is_authorising_officer,
+    revoke_operator,
+)
 from ..selectors.accuracy import calibration_problem, force_ceiling
 from ..selectors.pages import camera_reachable
 from .audit import audit_record
@@ -876,12 +882,16 @@ def deployment_cancel(*, actor, deployment, reason):
     return deployment
 
 
-@transaction.atomic
-def deployment_operator_assign(*, actor, deployment, operator):
-    deployment = _lock(deployment)
+def _require_operator_manager(actor, deployment) -> None:
     planner_own = has_role(actor, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == actor.pk
     if not (planner_own or is_authorising_officer(actor)):
         raise NotPermitted("Only its planner or an authorising officer may assign operators.")
+
+
+@transaction.atomic
+def deployment_operator_assign(*, actor, deployment, operator):
+    deployment = _lock(deployment)
+    _require_operator_manager(actor, deployment)
     if not has_role(operator, Role.OPERATOR):
         raise RuleViolation(f"{operator.get_username()} is not an operator.", field="operator")
     if deployment.status in (S.COMPLETED, S.CANCELLED):
@@ -891,6 +901,25 @@ def deployment_operator_assign(*, actor, deployment, operator):
         actor=actor,
         action="deployment.operator_assign",
         obj=deployment,
+        changes={"operator": operator.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_operator_remove(*, actor, deployment, operator, reason=""):
+    """Take an operator off a deployment: they no longer see it or its alerts."""
+    deployment = _lock(deployment)
+    _require_operator_manager(actor, deployment)
+    if not can_operate(operator, deployment):
+        raise RuleViolation(
+            f"{operator.get_username()} is not assigned to this deployment.", field="operator"
+        )
+    revoke_operator(operator, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.operator_remove",
+        obj=deployment,
+        reason=reason,
         changes={"operator": operator.get_username()},
     )
 

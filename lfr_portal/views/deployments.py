@@ -3,6 +3,7 @@
 from calendar import Calendar
 from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -24,7 +25,7 @@ from ..forms import (
 from ..models import Camera, DeploymentStatus, Role
 from ..permissions import can_publish_signage_photos, has_role, is_authorising_officer
 from ..selectors.accuracy import deployment_accuracy, expected_false_alerts
-from ..selectors.deployments import deployments_visible_to
+from ..selectors.deployments import deployment_operators, deployments_visible_to
 from ..selectors.field import sign_photo_review, signage_visible_to
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..selectors.recognition import with_shown_state
@@ -216,6 +217,7 @@ def _detail_context(request, deployment, **extra):
         "profile": ENGINE_PROFILES.get(deployment.engine),
         "document_form": DocumentForm(prefix="doc"),
         "camera_form": CameraAddForm(prefix="cam", cameras=Camera.objects.exclude(pk__in=booked)),
+        "operators": deployment_operators(deployment),
         "operator_form": OperatorForm(
             prefix="op", operators=User.objects.filter(groups__name=Role.OPERATOR, is_active=True)
         ),
@@ -323,6 +325,30 @@ def deployment_operator_assign(request, public_id):
         ),
         "Operator assigned.",
     )
+
+
+@require_POST
+@login_required_view
+def deployment_operator_remove(request, public_id):
+    deployment = _deployment(request, public_id)
+    assigned = {u.get_username(): u for u in deployment_operators(deployment)}
+    operator = assigned.get(request.POST.get("operator", ""))
+    if operator is None:
+        messages.error(
+            request,
+            "That operator is not assigned to this deployment; reload the page to see who is.",
+        )
+        return redirect(_detail_url(deployment))
+    attempt(
+        request,
+        None,
+        lambda: services.deployment_operator_remove(
+            actor=request.user, deployment=deployment, operator=operator
+        ),
+        success=f"{operator.get_full_name() or operator.get_username()} no longer operates "
+        "this deployment.",
+    )
+    return redirect(_detail_url(deployment))
 
 
 @require_POST
