@@ -607,22 +607,11 @@ class _Generator:
         rng = self.rng
         created = deployment.created_at
         planner = plan.planner
+        # What deployment_create would have recorded: the editable fields that were set.
         changes = {
-            name: jsonable(getattr(deployment, name))
-            for name in (
-                "title",
-                "use_case",
-                "location_name",
-                "borough",
-                "latitude",
-                "longitude",
-                "radius_m",
-                "starts_at",
-                "ends_at",
-                "engine",
-                "threshold",
-                "expected_faces",
-            )
+            name: jsonable(value)
+            for name in deployment_services.EDITABLE_FIELDS
+            if (value := getattr(deployment, name)) not in ("", None, False)
         }
         self.event(created, planner, "deployment.create", deployment, changes=changes)
         self._documents(deployment, planner, created + timedelta(minutes=12))
