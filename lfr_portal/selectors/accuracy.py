@@ -191,7 +191,7 @@ def operating_point(record, threshold) -> OperatingPoint | None:
         else f"at {at_fmr.threshold}, the nearest recorded threshold below {threshold}"
     )
     sentence = f"False match rate {where}: {fmr.describe('impostor pairs')}."
-    if fnmr is not None:
+    if fnmr is not None and at_fnmr is not None:
         where = (
             f"at {threshold}"
             if at_fnmr.threshold == threshold
@@ -324,7 +324,7 @@ def expected_false_alerts(deployment, *, now=None) -> ExpectedFalseAlerts:
     summary = calibration_summary(record, now=now) if record else None
     point = operating_point(record, threshold) if record else None
     expected = low = high = None
-    if point is not None:
+    if point is not None and summary is not None:
         comparisons = size * faces
         expected = point.fmr.rate * comparisons
         low = point.fmr.low * comparisons

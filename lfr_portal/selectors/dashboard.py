@@ -221,14 +221,14 @@ def holds_due_for_review(user, *, today=None):
 
 def planner_deployments(user) -> list[tuple[str, str, list]]:
     """The planner's own deployments grouped by state, in PLANNER_STATES order."""
-    groups = {state: [] for state in PLANNER_STATES}
+    groups: dict[str, list] = {str(state): [] for state in PLANNER_STATES}
     for deployment in (
         deployments_visible_to(user)
         .filter(created_by=user, status__in=PLANNER_STATES)
         .order_by("starts_at", "created_at")
     ):
         groups[deployment.status].append(deployment)
-    return [(S(state).label, state, items) for state, items in groups.items()]
+    return [(str(S(state).label), state, items) for state, items in groups.items()]
 
 
 def deployments_needing_signs(user):

@@ -492,7 +492,11 @@ def audit_verification_record(
         "tree_size": tree.get("tree_size"),
         "root_hash": tree.get("root_hash", ""),
         "failed_checks": [failed] if failed else [],
-        "earlier_head_size": int(earlier_head["tree_size"]) if _sized(earlier_head) else None,
+        "earlier_head_size": (
+            int(earlier_head["tree_size"])
+            if earlier_head is not None and _sized(earlier_head)
+            else None
+        ),
     }
     with transaction.atomic():
         return audit_record(actor=None, action=VERIFY_ACTION, changes=changes), message

@@ -238,9 +238,10 @@ def model_file_hashes(engine: Engine) -> dict[str, str]:
     if pinned:
         return dict(pinned)
     directory = getattr(engine, "model_dir", None)
-    names = [getattr(engine, name, None) for name in ("detector_file", "recogniser_file")]
-    if directory and all(names):
-        return {name: sha256_of(Path(directory) / name) for name in names}
+    detector = getattr(engine, "detector_file", None)
+    recogniser = getattr(engine, "recogniser_file", None)
+    if directory and detector and recogniser:
+        return {name: sha256_of(Path(directory) / name) for name in (detector, recogniser)}
     raise CommandError(f"Cannot tell which model files the {engine.name} engine loaded.")
 
 
@@ -307,13 +308,18 @@ def analyse_groups(
     label_a, label_b = data.labels[first], data.labels[second]
     genuine = label_a == label_b
     passes = scores >= threshold
-    rows, curves, unmatched = [], {}, {}
+    rows: list = []
+    curves: dict = {}
+    unmatched: dict = {}
     for attribute, values_by_identity in groups.items():
         values = sorted(set(values_by_identity.values()))
         code_of = {value: code for code, value in enumerate(values)}
         # Each identity's group as a number; -1 where the file gives it none.
         codes = np.array(
-            [code_of.get(values_by_identity.get(k), -1) for k in range(len(data.identities))]
+            [
+                -1 if (value := values_by_identity.get(k)) is None else code_of[value]
+                for k in range(len(data.identities))
+            ]
         )
         code_a, code_b = codes[label_a], codes[label_b]
         same_group = (code_a == code_b) & (code_a >= 0)
