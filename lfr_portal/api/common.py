@@ -94,7 +94,24 @@ class ApiInputSerializer(ApiSerializer):
                 raise serializers.ValidationError(
                     {key: ["This field is not accepted here."] for key in unknown}
                 )
+            # PostgreSQL text cannot hold NUL. DRF's CharField refuses it, but lookups
+            # (usernames, slugs) would reach the database with it and fail there.
+            with_nul = sorted(str(key) for key, value in data.items() if _holds_nul(value))
+            if with_nul:
+                raise serializers.ValidationError(
+                    {key: ["Null characters are not allowed."] for key in with_nul}
+                )
         return super().to_internal_value(data)
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class ReasonInputSerializer(ApiInputSerializer):

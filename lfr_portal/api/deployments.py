@@ -443,3 +443,28 @@ class DeploymentOperatorAssignApi(RoleApi):
             actor=request.user, deployment=deployment, **serializer.validated_data
         )
         return Response(deployment_detail(request, deployment.public_id))
+
+
+class DeploymentOperatorRemoveApi(RoleApi):
+    """Takes an operator off this deployment: they no longer see it or its alerts."""
+
+    allowed_roles = (AO, PLANNER)
+    parser_classes = (JSONParser,)
+
+    class InputSerializer(ApiInputSerializer):
+        operator = serializers.SlugRelatedField(
+            slug_field="username",
+            queryset=get_user_model().objects.all(),
+            help_text="The operator's username.",
+        )
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    @_action_schema(request=InputSerializer)
+    def post(self, request, public_id):
+        deployment = deployment_get(request.user, public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.deployment_operator_remove(
+            actor=request.user, deployment=deployment, **serializer.validated_data
+        )
+        return Response(deployment_detail(request, deployment.public_id))

@@ -81,6 +81,11 @@ deployment_patterns = [
         name="api-deployment-operator-assign",
     ),
     path(
+        "<uuid:public_id>/operators/remove/",
+        deployments.DeploymentOperatorRemoveApi.as_view(),
+        name="api-deployment-operator-remove",
+    ),
+    path(
         "<uuid:public_id>/expected-false-alerts/",
         accuracy.DeploymentExpectedFalseAlertsApi.as_view(),
         name="api-deployment-expected-false-alerts",

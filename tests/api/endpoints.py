@@ -202,6 +202,12 @@ def operator_assign(r):
     return Call({"public_id": _draft(r).public_id}, {"operator": r.operator.username})
 
 
+def operator_remove(r):
+    deployment = _draft(r)
+    grant_operator(r.operator, deployment)
+    return Call({"public_id": deployment.public_id}, {"operator": r.operator.username})
+
+
 def signage_list(r):
     deployment = _submitted_seen_by_all(r)
     SignageFactory(deployment=deployment)
@@ -381,6 +387,7 @@ ENDPOINTS = [
     Endpoint("POST", f"{D}/{{public_id}}/cameras/add/", {PLANNER}, camera_add),
     Endpoint("POST", f"{D}/{{public_id}}/cameras/{{camera_id}}/remove/", {PLANNER}, camera_remove),
     Endpoint("POST", f"{D}/{{public_id}}/operators/assign/", {AO, PLANNER}, operator_assign),
+    Endpoint("POST", f"{D}/{{public_id}}/operators/remove/", {AO, PLANNER}, operator_remove),
     Endpoint(
         "GET",
         f"{D}/{{public_id}}/expected-false-alerts/",

@@ -146,3 +146,17 @@ def test_the_draft_form_takes_any_offset_or_names_the_field(client, planner, val
         assert response.status_code == 200
         assert "out of range" in response.context["form"].errors["starts_at"][0]
         assert not Deployment.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["assign", "remove"])
+def test_a_null_character_in_a_looked_up_name_is_a_400_naming_the_field(api, planner, action):
+    # Found by the fuzz run: a username with NUL reached PostgreSQL, which refuses it.
+    deployment = DeploymentFactory(created_by=planner)
+    api.force_authenticate(planner)
+    response = api.post(
+        f"/api/deployments/{deployment.public_id}/operators/{action}/",
+        {"operator": "op\x00erator"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "Null characters are not allowed." in str(response.json()["operator"])
