@@ -22,6 +22,16 @@ DEFAULT_QUEUE = "default"
 # its own queue means governance tasks (retention, window enforcement) are never
 # stuck behind a backlog of frames.
 RECOGNITION_QUEUE = "recognition"
+# Each recognition worker also reads a queue of its own, so a camera job hands on to the
+# process that holds the camera's open source, tracks and models (see hand_on_queue).
+HAND_ON_QUEUE_PREFIX = "camera-hand-on."
+_own_hand_on_queue: str | None = None
+
+
+def hand_on_queue() -> str | None:
+    """This worker's own queue, where it reads one (None in other processes)."""
+    return _own_hand_on_queue
+
 
 app.conf.update(
     task_serializer="json",
@@ -128,3 +138,15 @@ def _refuse_to_start_without_services(**kwargs):
 
 signals.worker_init.connect(_refuse_to_start_without_services, weak=False)
 signals.beat_init.connect(_refuse_to_start_without_services, weak=False)
+
+
+@signals.celeryd_after_setup.connect
+def _read_own_hand_on_queue(sender: str, instance, **kwargs) -> None:
+    """A worker that runs camera jobs also reads a queue named after itself. Run camera
+    workers with the thread pool (or one process), so that the worker is one process."""
+    global _own_hand_on_queue
+    queues = instance.app.amqp.queues
+    consumed = queues.consume_from if queues.consume_from is not None else queues
+    if RECOGNITION_QUEUE in consumed:
+        _own_hand_on_queue = f"{HAND_ON_QUEUE_PREFIX}{sender}"
+        queues.select_add(_own_hand_on_queue)

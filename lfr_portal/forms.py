@@ -113,6 +113,15 @@ class EntryForm(forms.Form):
     )
 
 
+class EntryReferenceForm(forms.Form):
+    """A further reference photograph of an entry's person."""
+
+    image = forms.ImageField(
+        label="Further photograph",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+
 class SignageForm(forms.Form):
     description = forms.CharField(max_length=300)
     location_name = forms.CharField(max_length=200, label="Where")

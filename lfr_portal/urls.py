@@ -58,6 +58,16 @@ urlpatterns = [
     path(D + "watchlist/finalise/", watchlists.watchlist_finalise, name="watchlist-finalise"),
     path("entries/<uuid:entry_id>/approve/", watchlists.entry_approve, name="entry-approve"),
     path("entries/<uuid:entry_id>/reject/", watchlists.entry_reject, name="entry-reject"),
+    path(
+        "entries/<uuid:entry_id>/photos/add/",
+        watchlists.entry_reference_add,
+        name="entry-reference-add",
+    ),
+    path(
+        "entry-photos/<uuid:reference_id>/remove/",
+        watchlists.entry_reference_remove,
+        name="entry-reference-remove",
+    ),
     # Field evidence, the operator's view, images
     path(D + "evidence/", field.field_evidence, name="field-evidence"),
     path(
@@ -75,6 +85,11 @@ urlpatterns = [
     path("alerts/<uuid:alert_id>/adjudicate/", operator.adjudicate, name="alert-adjudicate"),
     path("images/alerts/<uuid:public_id>.jpg", media.alert_crop, name="alert-crop"),
     path("images/entries/<uuid:public_id>.jpg", media.entry_image, name="entry-image"),
+    path(
+        "images/entry-photos/<uuid:public_id>.jpg",
+        media.entry_reference_image,
+        name="entry-reference-image",
+    ),
     path("images/signs/<uuid:public_id>.jpg", media.signage_photo, name="signage-photo"),
     # Compliance
     path("audit/", audit.audit_list, name="audit-list"),

@@ -1,12 +1,19 @@
 """The recognition job of one camera: frames in, alerts for matches out, nothing else kept.
 
-It runs for a bounded time, committing a chunk of frames at a time (counts, the
-source position, and any alerts, together), then hands on to a fresh task. Between
-chunks it checks twice a second that the deployment is still live, so the kill
-switch, a cancellation or the window's end stops it within about half a second
-plus one frame. Every face that does not match lives only in local variables of
-`_process_frame`: its pixels, box and embedding are overwritten or dropped before
-the next frame, and only the count of faces survives.
+A reader thread takes frames from the source as fast as it delivers them and keeps only
+the newest (matcher.sources.FrameReader), so a live camera is never fallen behind: frames
+the analyser had no time for are counted as skipped, never queued. Each frame goes
+through one step, matcher.live.CameraAnalyser.analyse.
+
+The job runs for a bounded time, committing a chunk of frames at a time (counts, health
+figures, the source position, the matched people still in view and any alerts,
+together), and commits at once when an alert is raised. Then it hands on to a fresh task
+on the same worker process, which finds the open source, the tracks and the models here,
+so a camera stays where it is. Between frames it checks twice a second that the
+deployment is still live, so the kill switch, a cancellation or the window's end stops
+it within about half a second plus one frame. A face that does not match lives only in
+the analyser's track of it, which is overwritten when the track ends; only the count of
+people survives.
 
 While the database is unreachable the job stops reading frames and holds the chunk in
 hand, retrying with backoff, so a database restart costs a pause, not frames or alerts.
@@ -16,11 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-import cv2
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
@@ -33,10 +41,16 @@ from lfr_portal.selectors.recognition import (
 )
 from lfr_portal.services import recognition as svc
 from lfr_portal.services.deployments import deployment_complete_if_window_ended
-from matcher import pipeline
 from matcher.engines import get_engine
-from matcher.sources import FrameSource, SourceError, SourceLost, parse_source
-from matcher.tracking import FaceTracker
+from matcher.live import AnalysisSettings, CameraAnalyser, HealthWindow
+from matcher.sources import (
+    FrameReader,
+    FrameSource,
+    SourceEnded,
+    SourceError,
+    SourceLost,
+    parse_source,
+)
 
 # Logs name cameras and counts, never faces: no box, score or vector of a
 # passer-by is ever formatted into a message.
@@ -57,19 +71,31 @@ class _Session:
     """What a worker process keeps between two tasks of the same camera job."""
 
     token: str
-    source: FrameSource
-    tracker: FaceTracker
+    reader: FrameReader
+    analyser: CameraAnalyser
+    # Whether frames come as a live camera's (a stream, or a file paced like one).
+    live: bool
+    is_file: bool
+    # For a file read at leisure: the wall time its frame 0 stands for, so that alert
+    # times and the cooldown follow the video's own clock.
+    anchor: float = 0.0
     matrix_key: tuple = ()
-    entry_ids: list = field(default_factory=list)
-    matrix: object = None
+    # Reader counters already committed.
+    read_committed: int = 0
+    skipped_committed: int = 0
+    # Frames the analyser passed over (not due under the analysis rate), not yet committed.
+    passed_over: int = 0
+    health: HealthWindow = field(default_factory=HealthWindow)
     # The checkpoint this session handed on at, and when.
     chunk_index: int = -1
     handed_on_at: float = 0.0
 
 
 # One entry per camera this process is running; a continuation task that lands on
-# the same process reuses the open stream and the tracker, so there is no gap.
+# the same process reuses the open stream and the tracks, so there is no gap. Camera
+# workers run a thread pool, so the map is shared between threads.
 _sessions: dict[int, _Session] = {}
+_sessions_lock = threading.Lock()
 # A session no task has come back for in this many rounds was taken on by another
 # worker process; its stream is closed here.
 SESSION_IDLE_ROUNDS = 3
@@ -89,7 +115,8 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
         _close_session(booking_id)
         return JobOutcome.STOPPED
     _close_idle_sessions(keep=booking_id)
-    session = _sessions.get(booking_id)
+    with _sessions_lock:
+        session = _sessions.get(booking_id)
     if session is not None and session.chunk_index != context.chunk_index:
         # Another worker process ran the camera after this one handed it on: this
         # stream is not at the committed position.
@@ -137,8 +164,11 @@ def _run(context, session, token, time_budget):
         if source is None:
             # Stopped while the stream was still down: let go of the camera all the same.
             return _finish(context, token, JobOutcome.STOPPED)
-        session = _Session(token=token, source=source, tracker=FaceTracker())
-        _sessions[booking_id] = session
+        session = _new_session(context, source, engine, token)
+        with _sessions_lock:
+            _sessions[booking_id] = session
+    # A hand-on may land on another thread of this process, which has its own engine.
+    session.analyser.engine = engine
     svc.camera_state_set(booking_id=booking_id, state=CameraState.RUNNING)
     _load_watchlist(session, context, engine)
 
@@ -150,7 +180,7 @@ def _run(context, session, token, time_budget):
         frames = faces = 0
         drafts: list[svc.AlertDraft] = []
         outcome = None
-        while frames < chunk_frames:
+        while frames < chunk_frames and not drafts:
             if time.monotonic() >= next_beat:
                 # A steady heartbeat, however long a chunk takes, so that pages can show a
                 # camera whose job died as not responding within seconds.
@@ -165,33 +195,35 @@ def _run(context, session, token, time_budget):
                 ):
                     outcome = JobOutcome.STOPPED
                     break
-            now = timezone.now()
-            if not (context.starts_at <= now < context.ends_at):
+            if not (context.starts_at <= timezone.now() < context.ends_at):
                 # Never a frame outside the authorised window.
                 outcome = JobOutcome.STOPPED
                 break
+            if time.monotonic() >= deadline:
+                break
             try:
-                item = session.source.read()
+                frame = session.reader.next_frame(timeout=STOP_CHECK_SECONDS)
+            except SourceEnded:
+                outcome = JobOutcome.ENDED
+                break
             except SourceLost as exc:
-                _commit(context, token, chunk_index + 1, session, frames, faces, drafts)
                 chunk_index += 1
+                _commit(context, token, chunk_index, session, frames, faces, drafts)
                 frames = faces = 0
                 drafts = []
                 if not _reconnect(context, session, token, str(exc)):
                     outcome = JobOutcome.STOPPED
                     break
                 continue
-            if item is None:
-                outcome = JobOutcome.ENDED
-                break
-            position, frame = item
-            new_faces, new_drafts = _process_frame(
-                engine, session, frame, position, context.threshold, now
-            )
+            if frame is None:
+                continue
+            new_faces, new_drafts = _analyse_frame(session, frame)
+            if new_faces is None:
+                continue
             frames += 1
             faces += new_faces
             drafts.extend(new_drafts)
-        if frames or drafts:
+        if frames or drafts or outcome is not None:
             chunk_index += 1
             _commit(context, token, chunk_index, session, frames, faces, drafts)
         if outcome is not None:
@@ -201,45 +233,106 @@ def _run(context, session, token, time_budget):
                 context, token, svc.camera_job_heartbeat, booking_id=booking_id, token=token
             )
             session.chunk_index, session.handed_on_at = chunk_index, time.monotonic()
-            # The next task may land on any worker process: it takes the camera from here.
+            # The next task takes the camera from here (tasks.camera_run sends it to this
+            # process's own queue, so it normally finds this session).
             _until_database_answers(
                 context, token, svc.camera_job_release, booking_id=booking_id, token=token
             )
             return JobOutcome.CONTINUE
 
 
-def _process_frame(engine, session, frame, position, threshold, now):
-    """Detect, track, embed the faces due for it, match; return (new faces, alert drafts)."""
-    faces = pipeline.detect_faces(engine, frame, min_size=pipeline.MIN_FACE_SIZE)
-    tracked = session.tracker.update(position, faces)
-    new_faces = sum(1 for t in tracked if t.track.first_frame == position)
-    due = [t for t in tracked if t.embed]
-    drafts = []
-    if due and len(session.entry_ids):
-        embeddings = pipeline.embed_faces(engine, frame, [t.face for t in due])
-        matches = pipeline.match(embeddings, session.matrix, threshold)
-        pipeline.wipe(embeddings)
-        for found in matches:
-            tracked_face = due[found.face_index]
-            if not session.tracker.record_match(tracked_face.track):
-                continue
-            crop = pipeline.crop_face(frame, tracked_face.face)
-            ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            pipeline.wipe(crop)
-            drafts.append(
-                svc.AlertDraft(
-                    entry_id=session.entry_ids[found.entry_index],
-                    score=found.score,
-                    captured_at=now,
-                    track_key=f"{session.token[:8]}-{tracked_face.track.track_id}",
-                    crop_jpeg=jpeg.tobytes() if ok else b"",
-                )
-            )
-    pipeline.wipe(frame)
-    return new_faces, drafts
+def analysis_settings_for(context) -> AnalysisSettings:
+    """The analysis of this camera: the defaults in matcher.live, as settings override them."""
+    overrides = {
+        "min_face_px": context.min_face_px or settings.LFR_MIN_FACE_PX,
+        "analysis_fps": settings.LFR_ANALYSIS_FPS,
+        "detect_every": settings.LFR_DETECT_EVERY,
+        "rearm_seconds": settings.LFR_ALERT_COOLDOWN_SECONDS,
+    }
+    return AnalysisSettings(**{name: value for name, value in overrides.items() if value})
+
+
+def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
+    live = not source.is_file or source.spec.realtime
+    reader = FrameReader(source, live=live)
+    reader.start()
+    analyser = CameraAnalyser(
+        engine,
+        entry_ids=[],
+        matrix=_empty_matrix(engine.dim),
+        threshold=context.threshold,
+        settings=analysis_settings_for(context),
+    )
+    fps = reader.fps or 25.0
+    log.info(
+        "camera job %s opened its source (%.1f fps; analysing up to %.1f a second)",
+        context.booking_id,
+        reader.fps,
+        analyser.settings.analysis_fps,
+    )
+    anchor = time.time() - context.source_position / fps
+    session = _Session(
+        token=token,
+        reader=reader,
+        analyser=analyser,
+        live=live,
+        is_file=source.is_file,
+        anchor=anchor,
+    )
+    if context.matched_tracks:
+        # People matched here by the job this one takes over from: still in view, they
+        # raise no second alert.
+        analyser.restore_matched(context.matched_tracks)
+    return session
+
+
+def _empty_matrix(dim: int):
+    import numpy as np
+
+    return np.zeros((0, dim), dtype=np.float32)
+
+
+def _analyse_frame(session: _Session, frame) -> tuple[int | None, list[svc.AlertDraft]]:
+    """One frame through the analyser: (new people, alert drafts), or (None, []) when the
+    analysis rate passed it over."""
+    analysis = session.analyser.analyse(frame)
+    if analysis is None:
+        session.passed_over += 1
+        return None, []
+    lag = time.time() - frame.captured_at if session.live else None
+    session.health.add(analysis, lag)
+    drafts = [
+        svc.AlertDraft(
+            entry_id=alert.entry_id,
+            score=alert.score,
+            captured_at=_when(session, alert.captured_at, alert.stream_time),
+            first_seen_at=_when(session, alert.first_seen_at, alert.first_seen_stream_time),
+            track_key=f"{session.token[:8]}-{alert.track_id}",
+            crop_jpeg=alert.crop_jpeg,
+        )
+        for alert in analysis.alerts
+    ]
+    return analysis.new_people, drafts
+
+
+def _when(session: _Session, captured_at: float, stream_time: float) -> datetime:
+    """A frame's time as the alert records it: when a live source delivered it, or where
+    it falls on a file's own clock."""
+    seconds = captured_at if session.live else session.anchor + stream_time
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _commit(context, token, chunk_index, session, frames, faces, drafts):
+    reader = session.reader
+    read, skipped = reader.frames_read, reader.frames_skipped
+    window, session.health = session.health, HealthWindow()
+    window.read = read - session.read_committed
+    window.skipped = skipped - session.skipped_committed + session.passed_over
+    health = window.as_dict(
+        source_fps=reader.fps,
+        detect_scale=session.analyser.scale,
+        people_in_view=session.analyser.people_in_view,
+    )
     # A retry of a chunk whose commit did land (the answer was lost) writes nothing twice.
     _until_database_answers(
         context,
@@ -247,12 +340,22 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
         svc.recognition_chunk_commit,
         booking_id=context.booking_id,
         chunk_index=chunk_index,
-        source_position=session.source.position if session.source.is_file else 0,
+        source_position=reader.position if session.is_file else 0,
         frames=frames,
         faces=faces,
         alerts=drafts,
         token=token,
+        frames_read=window.read,
+        frames_skipped=window.skipped,
+        health=health,
+        matched_tracks=session.analyser.export_matched(),
     )
+    session.read_committed, session.skipped_committed = read, skipped
+    session.passed_over = 0
+    if drafts and session.live:
+        # From the person's first frame to the committed alert; shown with the next figures.
+        first = min(draft.first_seen_at for draft in drafts if draft.first_seen_at)
+        session.health.alert_latency_ms = (timezone.now() - first).total_seconds() * 1000
 
 
 def _finish(context, token, outcome):
@@ -273,9 +376,8 @@ def _finish(context, token, outcome):
 def _load_watchlist(session, context, engine):
     key = (context.deployment_id, context.engine)
     if session.matrix_key != key:
-        session.entry_ids, session.matrix = watchlist_matrix(
-            context.deployment_id, context.engine, engine.dim
-        )
+        entry_ids, matrix = watchlist_matrix(context.deployment_id, context.engine, engine.dim)
+        session.analyser.set_watchlist(entry_ids, matrix)
         session.matrix_key = key
 
 
@@ -306,7 +408,7 @@ def _reconnect(context, session, token, reason):
         if not _wait_live(context, token, RECONNECT_BACKOFF[min(attempt, 5)]):
             return False
         try:
-            session.source.open()
+            session.reader.reopen()
         except SourceLost:
             attempt += 1
             continue
@@ -373,12 +475,21 @@ def _until_database_answers(context, token, call, /, *args, **kwargs):
 
 def _close_idle_sessions(*, keep):
     idle = SESSION_IDLE_ROUNDS * settings.LFR_RECOGNITION_TASK_SECONDS
-    for booking_id, session in list(_sessions.items()):
-        if booking_id != keep and time.monotonic() - session.handed_on_at > idle:
-            _close_session(booking_id)
+    with _sessions_lock:
+        idle_ids = [
+            booking_id
+            for booking_id, session in _sessions.items()
+            if booking_id != keep
+            and session.handed_on_at
+            and time.monotonic() - session.handed_on_at > idle
+        ]
+    for booking_id in idle_ids:
+        _close_session(booking_id)
 
 
 def _close_session(booking_id):
-    session = _sessions.pop(booking_id, None)
+    with _sessions_lock:
+        session = _sessions.pop(booking_id, None)
     if session is not None:
-        session.source.close()
+        session.reader.close()
+        session.analyser.close()

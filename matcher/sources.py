@@ -26,6 +26,7 @@ from lfr_portal.camera_sources import (
     mask_url,
 )
 from lfr_portal.camera_sources import SourceRefused as RuleRefused
+from matcher.pipeline import wipe
 
 STREAM_SCHEMES = {"rtsp", "rtsps", "http", "https"}
 FILE_SCHEMES = {"file", ""}
@@ -37,6 +38,10 @@ class SourceError(Exception):
 
 class SourceLost(Exception):
     """A live source stopped giving frames; reconnecting may bring it back."""
+
+
+class SourceEnded(Exception):
+    """A video file has no more frames (and does not loop)."""
 
 
 class SourceRefused(SourceError):
@@ -176,11 +181,14 @@ class FrameSource:
         self.fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         self._next_due = time.monotonic()
 
-    def read(self) -> tuple[int, np.ndarray] | None:
-        """The next frame and its position; None when a file has ended (and does not loop)."""
+    def read(self, *, paced: bool = True) -> tuple[int, np.ndarray] | None:
+        """The next frame and its position; None when a file has ended (and does not loop).
+
+        A `?realtime=1` file waits for each frame's time unless paced=False (a
+        FrameReader keeps the clock itself)."""
         if self._capture is None:
             raise SourceLost("The source is closed.")
-        if self.spec.realtime and self.fps > 0:
+        if paced and self.spec.realtime and self.fps > 0:
             # Pace a file like a camera, for demonstrations.
             delay = self._next_due - time.monotonic()
             if delay > 0:
@@ -201,7 +209,224 @@ class FrameSource:
         self.position += 1
         return self.position - 1, frame
 
+    def grab(self) -> bool:
+        """Move past one frame without converting it (a paced reader catching up)."""
+        if self._capture is None or not self._capture.grab():
+            return False
+        self.position += 1
+        return True
+
+    def timestamp_ms(self) -> float:
+        """The last frame's timestamp from the source, in milliseconds (0 when unknown)."""
+        if self._capture is None:
+            return 0.0
+        return float(self._capture.get(cv2.CAP_PROP_POS_MSEC) or 0.0)
+
     def close(self) -> None:
         if self._capture is not None:
             self._capture.release()
             self._capture = None
+
+
+@dataclass
+class Frame:
+    """One frame as the analyser gets it."""
+
+    # The frame number in a file, or frames delivered since the stream was opened.
+    position: int
+    # Seconds on the source's own clock: position / fps for a file; for a stream its
+    # own timestamps where they move forward sanely, else seconds since it was opened.
+    stream_time: float
+    # time.time() when the frame was delivered (a live source) or was due (a paced file).
+    captured_at: float
+    image: np.ndarray
+
+
+class FrameReader:
+    """Frames of one source, as a live camera gives them or, for a file, at leisure.
+
+    live=True: a thread reads the source as fast as it delivers (a file paced at its own
+    frame rate, exactly like a camera; one that falls behind its clock drops frames to
+    catch up, as a camera would have moved on) and keeps only the newest frame. A frame
+    replaced before the analyser took it is counted as skipped and overwritten, never
+    queued, so the analysis can never fall behind live.
+
+    live=False: a file read at leisure; every frame is handed over in order.
+    """
+
+    def __init__(self, source: FrameSource, *, live: bool):
+        self._source = source
+        self.live = live
+        self._condition = threading.Condition()
+        self._held: Frame | None = None
+        self._error: Exception | None = None
+        self._read = 0
+        self._skipped = 0
+        self._taken_position = source.position
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._stream_clock = _StreamClock()
+        self.closed = False
+
+    # -- figures --------------------------------------------------------------------------
+
+    @property
+    def frames_read(self) -> int:
+        """Frames the source delivered (for a file at leisure: frames handed over)."""
+        return self._read
+
+    @property
+    def frames_skipped(self) -> int:
+        return self._skipped
+
+    @property
+    def fps(self) -> float:
+        return self._source.fps
+
+    @property
+    def position(self) -> int:
+        """Where a file resumes after the last frame taken."""
+        return self._taken_position
+
+    @property
+    def is_file(self) -> bool:
+        return self._source.is_file
+
+    # -- life -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.live and self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="lfr-frame-reader", daemon=True)
+            self._thread.start()
+
+    def reopen(self) -> None:
+        """After SourceLost: open the source again (SourceLost if it is still down)."""
+        self._halt()
+        self._error = None
+        self._source.open()
+        self._stream_clock = _StreamClock()
+        self.start()
+
+    def close(self) -> None:
+        self._halt()
+        self._source.close()
+        with self._condition:
+            if self._held is not None:
+                wipe(self._held.image)
+                self._held = None
+        self.closed = True
+
+    def _halt(self) -> None:
+        self._stop.set()
+        with self._condition:
+            self._condition.notify_all()
+        if self._thread is not None:
+            # A stream read gives up after its own timeout, so the thread ends soon.
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    # -- frames ---------------------------------------------------------------------------
+
+    def next_frame(self, timeout: float) -> Frame | None:
+        """The newest frame not yet taken, waiting up to `timeout` seconds for one.
+
+        None when none came in time; SourceLost when a stream dropped (then reopen());
+        SourceEnded when a file has no more frames.
+        """
+        if not self.live:
+            return self._next_at_leisure()
+        with self._condition:
+            if self._held is None and self._error is None:
+                self._condition.wait(timeout)
+            frame, self._held = self._held, None
+            if frame is None and self._error is not None:
+                raise self._error
+        if frame is not None:
+            self._taken_position = frame.position + 1
+        return frame
+
+    def _next_at_leisure(self) -> Frame | None:
+        item = self._source.read()
+        if item is None:
+            raise SourceEnded("The video file ended.")
+        position, image = item
+        self._read += 1
+        self._taken_position = position + 1
+        fps = self._source.fps or 25.0
+        return Frame(position, position / fps, time.time(), image)
+
+    def _run(self) -> None:
+        source = self._source
+        fps = source.fps if source.is_file and source.fps > 0 else 0.0
+        started = time.monotonic()
+        wall_start = time.time()
+        first = source.position
+        # Frames since the start, read or passed: a paced file's frame n is due n / fps
+        # after it (a looping file keeps counting, so its clock never runs back).
+        count = 0
+        while not self._stop.is_set():
+            if fps:
+                # Late: skip ahead to the frame due now, as a camera would have moved on.
+                due = int((time.monotonic() - started) * fps)
+                while count < due and not self._stop.is_set() and source.grab():
+                    count += 1
+                    with self._condition:
+                        self._read += 1
+                        self._skipped += 1
+                delay = started + count / fps - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    break
+            try:
+                item = source.read(paced=False)
+            except SourceLost as exc:
+                self._fail(exc)
+                return
+            if item is None:
+                self._fail(SourceEnded("The video file ended."))
+                return
+            position, image = item
+            if fps:
+                stream_time = (first + count) / fps
+                captured_at = wall_start + count / fps
+            else:
+                stream_time = self._stream_clock.time_of(source.timestamp_ms())
+                captured_at = time.time()
+            count += 1
+            frame = Frame(position, stream_time, captured_at, image)
+            with self._condition:
+                self._read += 1
+                if self._held is not None:
+                    self._skipped += 1
+                    wipe(self._held.image)
+                self._held = frame
+                self._condition.notify_all()
+
+    def _fail(self, error: Exception) -> None:
+        with self._condition:
+            self._error = error
+            self._condition.notify_all()
+
+
+class _StreamClock:
+    """A stream's own time: its timestamps while they move forward sanely (by at most a
+    few seconds a frame), else the seconds since it was opened."""
+
+    def __init__(self) -> None:
+        self._opened = time.monotonic()
+        self._offset: float | None = None
+        self._last = -1.0
+
+    def time_of(self, timestamp_ms: float) -> float:
+        arrival = time.monotonic() - self._opened
+        if timestamp_ms > 0:
+            stamp = timestamp_ms / 1000.0
+            if self._offset is None:
+                self._offset = arrival - stamp
+            candidate = stamp + self._offset
+            if self._last < candidate <= self._last + 5.0:
+                self._last = candidate
+                return candidate
+        # No usable timestamp: arrival time, never running backwards.
+        self._last = max(arrival, self._last + 1e-3)
+        return self._last

@@ -50,7 +50,7 @@ def camera_run(self, booking_id):
         if broker_failed and another_round_fits:
             continue
         try:
-            camera_run.apply_async(args=[booking_id])
+            _hand_on(booking_id)
             return outcome
         except KombuError as exc:
             if not another_round_fits:
@@ -67,6 +67,19 @@ def camera_run(self, booking_id):
                 booking_id,
                 exc,
             )
+
+
+def _hand_on(booking_id):
+    """The next task of the camera job, to this worker's own queue where it has one: the
+    open source and the tracks are here. A hand-on nobody took in time (the worker
+    stopped) expires; beat's watchdog then restarts the job on any worker."""
+    from django.conf import settings
+
+    from lfr_portal.celery import hand_on_queue
+
+    own = hand_on_queue()
+    options = {"queue": own, "expires": settings.LFR_RECOGNITION_STALE_SECONDS} if own else {}
+    camera_run.apply_async(args=[booking_id], **options)
 
 
 @shared_task(

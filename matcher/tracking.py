@@ -125,38 +125,65 @@ class FaceTracker:
         tracks = list(self._tracks.values())
         if not faces or not tracks:
             return {}
-        boxes = np.array([face.box for face in faces], dtype=np.float64)
-        track_boxes = np.array([track.box for track in tracks], dtype=np.float64)
-        overlap = iou_matrix(boxes, track_boxes)
-        closeness = self._closeness(boxes, track_boxes)
-        # IoU pairs first (any IoU beats any centre-distance fallback), best first.
-        cost = np.where(overlap >= self.iou_threshold, 1.0 + overlap, closeness)
-        assignment: dict[int, Track] = {}
-        used_tracks: set[int] = set()
-        for flat in np.argsort(-cost, axis=None, kind="stable"):
-            face_index, track_index = divmod(int(flat), len(tracks))
-            if cost[face_index, track_index] <= 0:
-                break
-            if face_index in assignment or track_index in used_tracks:
-                continue
-            assignment[face_index] = tracks[track_index]
-            used_tracks.add(track_index)
-        return assignment
-
-    def _closeness(self, boxes: np.ndarray, track_boxes: np.ndarray) -> np.ndarray:
-        """In (0, 1] for plausible continuations by centre distance and size, else 0."""
-        centres = boxes[:, :2] + boxes[:, 2:] / 2
-        track_centres = track_boxes[:, :2] + track_boxes[:, 2:] / 2
-        distance = np.linalg.norm(centres[:, None, :] - track_centres[None, :, :], axis=2)
-        width = np.maximum(boxes[:, None, 2], track_boxes[None, :, 2])
-        shift = distance / np.maximum(width, 1.0)
-        ratio = boxes[:, None, 2] / np.maximum(track_boxes[None, :, 2], 1.0)
-        plausible = (
-            (shift <= self.max_centre_shift)
-            & (ratio <= self.max_size_change)
-            & (ratio >= 1 / self.max_size_change)
+        pairs = associate(
+            np.array([face.box for face in faces], dtype=np.float64),
+            np.array([track.box for track in tracks], dtype=np.float64),
+            iou_threshold=self.iou_threshold,
+            max_centre_shift=self.max_centre_shift,
+            max_size_change=self.max_size_change,
         )
-        return np.where(plausible, 1.0 - shift / (self.max_centre_shift + 1e-9) * 0.999, 0.0)
+        return {face_index: tracks[track_index] for face_index, track_index in pairs.items()}
+
+
+def associate(
+    boxes: np.ndarray,
+    track_boxes: np.ndarray,
+    *,
+    iou_threshold: float = 0.3,
+    max_centre_shift: float = 1.5,
+    max_size_change: float = 1.6,
+) -> dict[int, int]:
+    """Greedy assignment of (x, y, w, h) boxes to track boxes: {box index: track index}.
+
+    Pairs that overlap by iou_threshold come first, best first; then plausible
+    continuations by centre distance (at most max_centre_shift face widths away, and
+    within max_size_change of the track's size), nearest first.
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    track_boxes = np.asarray(track_boxes, dtype=np.float64).reshape(-1, 4)
+    if not len(boxes) or not len(track_boxes):
+        return {}
+    overlap = iou_matrix(boxes, track_boxes)
+    closeness = _closeness(boxes, track_boxes, max_centre_shift, max_size_change)
+    # IoU pairs first (any IoU beats any centre-distance fallback), best first.
+    cost = np.where(overlap >= iou_threshold, 1.0 + overlap, closeness)
+    assignment: dict[int, int] = {}
+    used_tracks: set[int] = set()
+    for flat in np.argsort(-cost, axis=None, kind="stable"):
+        face_index, track_index = divmod(int(flat), len(track_boxes))
+        if cost[face_index, track_index] <= 0:
+            break
+        if face_index in assignment or track_index in used_tracks:
+            continue
+        assignment[face_index] = track_index
+        used_tracks.add(track_index)
+    return assignment
+
+
+def _closeness(
+    boxes: np.ndarray, track_boxes: np.ndarray, max_centre_shift: float, max_size_change: float
+) -> np.ndarray:
+    """In (0, 1] for plausible continuations by centre distance and size, else 0."""
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    track_centres = track_boxes[:, :2] + track_boxes[:, 2:] / 2
+    distance = np.linalg.norm(centres[:, None, :] - track_centres[None, :, :], axis=2)
+    width = np.maximum(boxes[:, None, 2], track_boxes[None, :, 2])
+    shift = distance / np.maximum(width, 1.0)
+    ratio = boxes[:, None, 2] / np.maximum(track_boxes[None, :, 2], 1.0)
+    plausible = (
+        (shift <= max_centre_shift) & (ratio <= max_size_change) & (ratio >= 1 / max_size_change)
+    )
+    return np.where(plausible, 1.0 - shift / (max_centre_shift + 1e-9) * 0.999, 0.0)
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from lfr_portal.models import (
     DocumentKind,
     EnrolmentState,
     EntryCategory,
+    EntryReference,
     EntryStatus,
     LeafletRecord,
     OfficerProfile,
@@ -130,6 +131,17 @@ class EntryFactory(factory.django.DjangoModelFactory):
     status = EntryStatus.PENDING
     # Governance tests need entries that could be approved; enrolment has its own tests.
     enrolment_state = EnrolmentState.ENROLLED
+
+
+class EntryReferenceFactory(factory.django.DjangoModelFactory):
+    """A further photograph of an entry's person; give it `image` to hold a file."""
+
+    class Meta:
+        model = EntryReference
+
+    entry = factory.SubFactory(EntryFactory)
+    added_by = factory.LazyAttribute(lambda o: o.entry.added_by)
+    enrolment_state = EnrolmentState.PENDING
 
 
 class SignageFactory(factory.django.DjangoModelFactory):

@@ -38,7 +38,7 @@ def child_env(**extra):
 
 
 @contextmanager
-def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
+def celery_worker(tmp_path, queues="default,recognition", concurrency=1, pool=None, **env):
     """Start `celery worker` as its own process; stop it and hand back its log on exit.
 
     It reads the test settings' Redis databases, emptied first, unless `env` names
@@ -57,6 +57,7 @@ def celery_worker(tmp_path, queues="default,recognition", concurrency=1, **env):
         "-Q",
         queues,
         f"--concurrency={concurrency}",
+        *(["--pool", pool] if pool else []),
         "--loglevel=INFO",
         "--without-gossip",
         "--without-mingle",

@@ -164,6 +164,16 @@ entry_patterns = [
         watchlists.WatchlistEntryRemoveApi.as_view(),
         name="api-watchlist-entry-remove",
     ),
+    path(
+        "<uuid:public_id>/photos/",
+        watchlists.WatchlistEntryReferenceListApi.as_view(),
+        name="api-watchlist-entry-reference-list",
+    ),
+    path(
+        "<uuid:public_id>/photos/add/",
+        watchlists.WatchlistEntryReferenceAddApi.as_view(),
+        name="api-watchlist-entry-reference-add",
+    ),
 ]
 
 alert_patterns = [
@@ -203,6 +213,11 @@ urlpatterns = [
     ),
     path("watchlists/", include(watchlist_patterns)),
     path("watchlist-entries/", include(entry_patterns)),
+    path(
+        "watchlist-entry-photos/<uuid:public_id>/remove/",
+        watchlists.WatchlistEntryReferenceRemoveApi.as_view(),
+        name="api-watchlist-entry-reference-remove",
+    ),
     path("alerts/", include(alert_patterns)),
     path("cameras/", include(camera_patterns)),
     path("engines/", accuracy.EngineCalibrationListApi.as_view(), name="api-engine-list"),

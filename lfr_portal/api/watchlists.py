@@ -6,9 +6,20 @@ from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from ..models import EnrolmentState, EntryCategory, EntryStatus, WatchlistEntry, WatchlistStatus
+from ..models import (
+    EnrolmentState,
+    EntryCategory,
+    EntryReference,
+    EntryStatus,
+    WatchlistEntry,
+    WatchlistStatus,
+)
 from ..selectors.recognition import enrolment_progress
-from ..selectors.watchlists import entries_visible_to, watchlists_visible_to
+from ..selectors.watchlists import (
+    entries_visible_to,
+    references_visible_to,
+    watchlists_visible_to,
+)
 from ..services import watchlists as services
 from .common import (
     AO,
@@ -263,6 +274,99 @@ class WatchlistEntryRemoveApi(RoleApi):
         services.watchlist_entry_remove(
             actor=request.user, entry=entry, **serializer.validated_data
         )
+        return Response(entry_output(request, entry.public_id))
+
+
+class EntryReferenceOutputSerializer(BiometricOutputMixin, ApiSerializer):
+    """A further reference photograph of an entry: its enrolment verdict, never the image."""
+
+    biometric_fields = ("has_image",)
+
+    public_id = serializers.UUIDField()
+    entry = serializers.UUIDField(source="entry.public_id")
+    enrolment_state = EnumField(EnrolmentState)
+    enrolment_message = serializers.CharField(
+        help_text="Why the photograph was rejected, when it was."
+    )
+    added_by = serializers.CharField(source="added_by.username")
+    created_at = serializers.DateTimeField()
+    has_image = PresenceField(
+        source="image",
+        required=False,
+        help_text="Whether the photograph is held. Left out for roles that may not see "
+        "biometric data.",
+    )
+
+    class Meta:
+        ref_name = "WatchlistEntryReference"
+
+
+class WatchlistEntryReferenceListApi(ListApi):
+    """An entry's further reference photographs; its own image (`has_image` on the entry)
+    is its first, not listed here."""
+
+    allowed_roles = READERS
+    queryset = EntryReference.objects.none()
+
+    def get_queryset(self):
+        return (
+            references_visible_to(self.request.user)
+            .filter(entry__public_id=self.kwargs.get("public_id"))
+            .order_by("created_at", "pk")
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        responses={
+            200: EntryReferenceOutputSerializer(many=True),
+            **error_responses(400, *READ_ERRORS),
+        },
+    )
+    def get(self, request, public_id):
+        # Answer 404 for an entry the user cannot see, rather than an empty page.
+        entries_visible_to(request.user).get(public_id=public_id)
+        return self.list_response(self.get_queryset(), EntryReferenceOutputSerializer)
+
+
+class WatchlistEntryReferenceAddApi(RoleApi):
+    """Adds a further reference photograph to an entry awaiting approval; it is checked and
+    enrolled on its own, and the matcher takes the best score over all the entry's photographs.
+    At most LFR_MAX_REFERENCES_PER_ENTRY photographs in all, the entry's own image counted."""
+
+    allowed_roles = (MANAGER,)
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(ApiInputSerializer):
+        image = serializers.ImageField()
+
+        def validate_image(self, image):
+            return _bounded_image(image)
+
+    @_action_schema(request=InputSerializer, ok=201, output=EntryReferenceOutputSerializer)
+    def post(self, request, public_id):
+        entry = entries_visible_to(request.user).get(public_id=public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reference = services.watchlist_entry_reference_add(
+            actor=request.user, entry=entry, **serializer.validated_data
+        )
+        output = EntryReferenceOutputSerializer(
+            references_visible_to(request.user).get(pk=reference.pk),
+            context={"request": request},
+        )
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class WatchlistEntryReferenceRemoveApi(RoleApi):
+    """Removes one of an entry's further photographs, with its embedding, while the entry
+    awaits approval. Answers with the entry."""
+
+    allowed_roles = (MANAGER,)
+
+    @_action_schema()
+    def post(self, request, public_id):
+        reference = references_visible_to(request.user).get(public_id=public_id)
+        entry = services.watchlist_entry_reference_remove(actor=request.user, reference=reference)
         return Response(entry_output(request, entry.public_id))
 
 

@@ -23,6 +23,7 @@ from .system import WorkerHeartbeat
 from .watchlists import (
     EnrolmentState,
     EntryCategory,
+    EntryReference,
     EntryStatus,
     Watchlist,
     WatchlistEntry,
@@ -59,6 +60,7 @@ __all__ = [
     "Engine",
     "EnrolmentState",
     "EntryCategory",
+    "EntryReference",
     "EntryStatus",
     "LeafletRecord",
     "OfficerProfile",

@@ -31,6 +31,9 @@ class Alert(PublicModel):
     entry_reference = models.CharField(max_length=100)
     score = models.DecimalField(max_digits=5, decimal_places=4)
     captured_at = models.DateTimeField()
+    # When the camera first saw the person of the track that raised it (the source's
+    # time); created_at minus this is the alert's latency.
+    first_seen_at = models.DateTimeField(null=True, blank=True)
     crop = models.FileField(upload_to="alerts/%Y/%m/", blank=True)
     crop_deleted_at = models.DateTimeField(null=True, blank=True)
     # Identifies the track and chunk that raised it, so a retried chunk cannot raise it twice.

@@ -30,6 +30,7 @@ class UseCase(models.TextChoices):
 class Engine(models.TextChoices):
     OPENCV_SFACE = "opencv-sface", "OpenCV YuNet + SFace"
     INSIGHTFACE = "insightface", "InsightFace SCRFD + ArcFace"
+    SFACE_DLIB = "sface-dlib", "YuNet + SFace fused with dlib ResNet"
 
 
 class Deployment(PublicModel):
@@ -193,6 +194,14 @@ class Camera(PublicModel):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     description = models.CharField(max_length=300, blank=True)
+    # The narrowest face, in this camera's own pixels, that recognition must find here;
+    # empty means LFR_MIN_FACE_PX. It sets how far frames are scaled down for detection.
+    min_face_px = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(24), MaxValueValidator(400)],
+        help_text="Smallest face to find, in camera pixels (empty: the default).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -235,6 +244,19 @@ class DeploymentCamera(models.Model):
     # Which job holds the camera: a second copy (a redelivered or restarted task)
     # stands aside while the holder's heartbeat is fresh.
     job_token = models.CharField(max_length=64, blank=True)
+    # Health, counts and timings only (nothing biometric). frames_processed above counts
+    # the frames analysed; a live source delivers more than that, and a frame that a
+    # newer one replaced before the analyser took it is skipped, never queued.
+    frames_read = models.PositiveBigIntegerField(default=0)
+    frames_skipped = models.PositiveBigIntegerField(default=0)
+    # The latest window's figures (matcher.live.HealthWindow.as_dict), shown to operators
+    # and exported to Prometheus; health_at is when they were committed.
+    health = models.JSONField(default=dict, blank=True)
+    health_at = models.DateTimeField(null=True, blank=True)
+    # People matched on this camera and possibly still in view (entry id, box, when last
+    # seen): handed on with the camera, so a job that takes it over in another process
+    # raises no second alert for them. Never anything about a face that did not match.
+    matched_tracks = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -118,6 +118,34 @@ class WatchlistEntry(PublicModel):
         return f"{self.reference_number} ({self.get_category_display()})"
 
 
+class EntryReference(PublicModel):
+    """A further reference photograph of an entry's person; the entry's own image is the first.
+
+    Each is checked and enrolled on its own, and the matcher takes the best score over all
+    of an entry's enrolled photographs.
+    """
+
+    entry = models.ForeignKey(WatchlistEntry, on_delete=models.PROTECT, related_name="references")
+    image = models.FileField(upload_to="watchlist/%Y/%m/", blank=True)
+    enrolment_state = models.CharField(
+        max_length=20, choices=EnrolmentState.choices, default=EnrolmentState.PENDING
+    )
+    enrolment_message = models.CharField(max_length=500, blank=True)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_engine = models.CharField(max_length=30, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entry_references_added"
+    )
+    biometrics_destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["entry", "enrolment_state"])]
+
+    def __str__(self):
+        return f"Further photograph of {self.entry.reference_number}"
+
+
 class WatchlistReferenceRecord(models.Model):
     """Which reference numbers were on a destroyed watchlist: no images, no embeddings.
 

@@ -1,7 +1,7 @@
 """Reads for the recognition workers: what a camera job needs, and whether to go on."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -13,6 +13,7 @@ from ..models import (
     DeploymentCamera,
     DeploymentStatus,
     EnrolmentState,
+    EntryReference,
     EntryStatus,
     WatchlistEntry,
     WatchlistStatus,
@@ -32,6 +33,10 @@ class CameraJobContext:
     ends_at: datetime
     chunk_index: int
     source_position: int
+    # The narrowest face to find on this camera, in its pixels (None: the default).
+    min_face_px: int | None = None
+    # Matched people the previous job handed on.
+    matched_tracks: list = field(default_factory=list)
 
 
 def camera_job_context(booking_id):
@@ -56,6 +61,8 @@ def camera_job_context(booking_id):
         ends_at=deployment.ends_at,
         chunk_index=booking.chunk_index,
         source_position=booking.source_position,
+        min_face_px=booking.camera.min_face_px,
+        matched_tracks=list(booking.matched_tracks or []),
     )
 
 
@@ -67,20 +74,39 @@ def deployment_still_live(deployment_id):
     return bool(row) and row[0] == DeploymentStatus.LIVE and timezone.now() < row[1]
 
 
-def watchlist_matrix(deployment_id, engine, dim):
-    """The finalised watchlist's embeddings as one (m, dim) float32 matrix, and entry ids."""
-    rows = list(
+def watchlist_matrix(deployment_id: int, engine: str, dim: int) -> tuple[list[int], np.ndarray]:
+    """The finalised watchlist's embeddings as one (m, dim) float32 matrix, and entry ids.
+
+    One row per enrolled reference photograph (an entry's own image, then its further
+    ones), with the entry's id repeated for each: the matcher takes a face's best row, so
+    a face is scored against the best of an entry's photographs. Two queries in all.
+    """
+    live_entries = {
+        "watchlist__deployment_id": deployment_id,
+        "watchlist__status": WatchlistStatus.FINALISED,
+        "status": EntryStatus.APPROVED,
+        "enrolment_state": EnrolmentState.ENROLLED,
+    }
+    primary = list(
         WatchlistEntry.objects.filter(
-            watchlist__deployment_id=deployment_id,
-            watchlist__status=WatchlistStatus.FINALISED,
-            status=EntryStatus.APPROVED,
-            enrolment_state=EnrolmentState.ENROLLED,
-            embedding_engine=engine,
-            embedding__isnull=False,
+            **live_entries, embedding_engine=engine, embedding__isnull=False
         )
         .order_by("pk")
         .values_list("pk", "embedding")
     )
+    further = list(
+        EntryReference.objects.filter(
+            **{f"entry__{name}": value for name, value in live_entries.items()},
+            enrolment_state=EnrolmentState.ENROLLED,
+            embedding_engine=engine,
+            embedding__isnull=False,
+            biometrics_destroyed_at__isnull=True,
+        )
+        .order_by("entry_id", "pk")
+        .values_list("entry_id", "embedding")
+    )
+    # Stable sort: each entry's own image first, then its further photographs in order.
+    rows = sorted(primary + further, key=lambda row: row[0])
     if not rows:
         return [], np.zeros((0, dim), dtype=np.float32)
     ids = [pk for pk, _ in rows]

@@ -40,6 +40,8 @@ class AlertDraft:
     captured_at: datetime
     track_key: str
     crop_jpeg: bytes = field(repr=False)
+    # When the camera first saw the person of the track (None where unknown).
+    first_seen_at: datetime | None = None
 
 
 class JobSuperseded(Exception):
@@ -111,9 +113,22 @@ def camera_gap_close(*, booking_id):
 
 
 def recognition_chunk_commit(
-    *, booking_id, chunk_index, source_position, frames, faces, alerts, token=None, now=None
+    *,
+    booking_id,
+    chunk_index,
+    source_position,
+    frames,
+    faces,
+    alerts,
+    token=None,
+    now=None,
+    frames_read=0,
+    frames_skipped=0,
+    health=None,
+    matched_tracks=None,
 ):
-    """Record one processed chunk: counts, checkpoint, and the alerts it raised."""
+    """Record one processed chunk: counts, health figures, checkpoint, the matched people
+    still in view (for a job that takes the camera over), and the alerts it raised."""
     now = now or timezone.now()
     written = []
     with transaction.atomic():
@@ -131,7 +146,11 @@ def recognition_chunk_commit(
             source_position=source_position,
             frames_processed=F("frames_processed") + frames,
             faces_processed=F("faces_processed") + faces,
+            frames_read=F("frames_read") + frames_read,
+            frames_skipped=F("frames_skipped") + frames_skipped,
             job_heartbeat_at=now,
+            **({"health": health, "health_at": now} if health is not None else {}),
+            **({"matched_tracks": matched_tracks} if matched_tracks is not None else {}),
         )
         Deployment.objects.filter(pk=booking.deployment_id).update(
             faces_processed=F("faces_processed") + faces
@@ -158,6 +177,7 @@ def recognition_chunk_commit(
                 entry_reference=entry.reference_number,
                 score=Decimal(f"{draft.score:.4f}"),
                 captured_at=draft.captured_at,
+                first_seen_at=draft.first_seen_at,
                 dedup_key=f"{booking_id}:{chunk_index}:{draft.track_key}",
             )
             if draft.crop_jpeg:

@@ -25,6 +25,7 @@ from ..models import (
     AlertHold,
     DeletionRecord,
     DeploymentStatus,
+    EntryReference,
     EntryStatus,
     PendingFileDeletion,
     RetentionCategory,
@@ -196,6 +197,7 @@ def sweep_orphan_files(now=None):
     for model, field_name in (
         (Alert, "crop"),
         (WatchlistEntry, "reference_image"),
+        (EntryReference, "image"),
         (SignageRecord, "photo"),
     ):
         referenced.update(
@@ -324,6 +326,21 @@ def _destroy_watchlist_batch(watchlist, *, rule, now, size):
             locked.entries.filter(biometrics_destroyed_at__isnull=True).order_by("pk")[:size]
         )
         hashes, removed = _note_files(entry.reference_image for entry in entries)
+        # The entries' further photographs go with them, in the same batch.
+        references = list(
+            EntryReference.objects.filter(
+                entry__in=[e.pk for e in entries], biometrics_destroyed_at__isnull=True
+            ).order_by("pk")
+        )
+        more_hashes, more_removed = _note_files(r.image for r in references)
+        hashes, removed = hashes + more_hashes, removed + more_removed
+        EntryReference.objects.filter(pk__in=[r.pk for r in references]).update(
+            image="",
+            embedding=None,
+            embedding_engine="",
+            enrolment_message="",
+            biometrics_destroyed_at=now,
+        )
         for entry in entries:
             if entry.status == EntryStatus.APPROVED:
                 WatchlistReferenceRecord.objects.get_or_create(
@@ -339,17 +356,19 @@ def _destroy_watchlist_batch(watchlist, *, rule, now, size):
             locked.status = WatchlistStatus.DESTROYED
             locked.destroyed_at = now
             locked.save(update_fields=["status", "destroyed_at", "updated_at"])
+        # Each entry and each further photograph is one item of biometric data destroyed.
+        count = len(entries) + len(references)
         if entries or finished:
             _record_deletion(
                 deployment=locked.deployment,
                 category=C.WATCHLIST_BIOMETRICS,
                 rule=rule,
-                count=len(entries),
+                count=count,
                 hashes=hashes,
                 files_removed=removed,
                 now=now,
             )
-        return finished, len(entries)
+        return finished, count
 
     return _batch(work)
 
@@ -403,6 +422,9 @@ def plan(now=None):
     )
     for watchlist in due_watchlists(now).select_related("deployment"):
         count = watchlist.entries.filter(biometrics_destroyed_at__isnull=True).count()
+        count += EntryReference.objects.filter(
+            entry__watchlist=watchlist, biometrics_destroyed_at__isnull=True
+        ).count()
         lines.append((C.WATCHLIST_BIOMETRICS, watchlist.deployment, count, WATCHLIST_RULE))
     grouped(
         due_signage_photos(now),

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -11,6 +12,7 @@ from ..models import (
     DeploymentStatus,
     EnrolmentState,
     EntryCategory,
+    EntryReference,
     EntryStatus,
     Role,
     Watchlist,
@@ -40,7 +42,12 @@ ENTRY_FIELDS = (
 )
 ENROL_BATCH = 50
 # Audit actions that choose what an entry will match: whoever takes one is an author.
-AUTHORING_ACTIONS = ("watchlist.entry_add", "watchlist.entry_image_set")
+AUTHORING_ACTIONS = (
+    "watchlist.entry_add",
+    "watchlist.entry_image_set",
+    "watchlist.entry_reference_add",
+    "watchlist.entry_reference_remove",
+)
 # Entries that count towards the watchlist's size.
 LIVE_ENTRY_STATES = (EntryStatus.PENDING, EntryStatus.APPROVED)
 
@@ -205,14 +212,37 @@ def watchlist_entry_enrolment_record(*, entry_id, accepted, message, embedding, 
     return entry
 
 
-@transaction.atomic
-def watchlist_entry_image_set(*, actor, entry, reference_image):
-    """Replace an entry's reference image; it must be enrolled again."""
+def _lock_entry_for_photo_change(actor, entry):
+    """The entry, locked, once its photographs may change; else the rule that forbids it.
+
+    The one home of that rule, for replacing the reference image and for adding or
+    removing further photographs: a change to what an entry matches needs a second
+    person's decision, so it is allowed only before the entry is approved.
+    """
     _require_manager(actor)
     entry = _lock_entry(entry)
     _require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
-        raise InvalidTransition("Only an entry awaiting approval can have its image changed.")
+        raise InvalidTransition(
+            "Only an entry awaiting approval can have its photographs changed; an approved "
+            "entry's photographs were what its approver decided on."
+        )
+    return entry
+
+
+def _let_go_of_file(name):
+    """Remove a stored photograph once this transaction commits; nothing points at it now."""
+    from ..models import PendingFileDeletion
+    from .retention import sweep_pending_files
+
+    PendingFileDeletion.objects.get_or_create(name=name)
+    transaction.on_commit(sweep_pending_files)
+
+
+@transaction.atomic
+def watchlist_entry_image_set(*, actor, entry, reference_image):
+    """Replace an entry's reference image; it must be enrolled again."""
+    entry = _lock_entry_for_photo_change(actor, entry)
     previous = entry.reference_image.name
     with files_removed_on_failure() as saved:
         save_upload(entry.reference_image, reference_image, saved)
@@ -227,24 +257,124 @@ def watchlist_entry_image_set(*, actor, entry, reference_image):
             deployment=entry.watchlist.deployment,
         )
         if previous:
-            # The replaced photograph goes once this commits; nothing points at it now.
-            from ..models import PendingFileDeletion
-            from .retention import sweep_pending_files
-
-            PendingFileDeletion.objects.get_or_create(name=previous)
-            transaction.on_commit(sweep_pending_files)
+            _let_go_of_file(previous)
     _enqueue_enrolment([entry.pk])
     return entry
+
+
+def entry_photo_count(entry) -> int:
+    """How many reference photographs the entry holds: its own image and the further ones."""
+    return bool(entry.reference_image) + entry.references.count()
+
+
+@transaction.atomic
+def watchlist_entry_reference_add(*, actor, entry, image) -> EntryReference:
+    """Add a further reference photograph of the entry's person; it is enrolled on its own."""
+    entry = _lock_entry_for_photo_change(actor, entry)
+    if not entry.reference_image:
+        raise RuleViolation(
+            "The entry has no reference photograph yet: give it one before adding further "
+            "photographs.",
+            field="image",
+            code="no_reference_image",
+        )
+    limit = settings.LFR_MAX_REFERENCES_PER_ENTRY
+    if entry_photo_count(entry) >= limit:
+        raise RuleViolation(
+            f"An entry may hold at most {limit} reference photographs, its first one counted; "
+            "remove one before adding another.",
+            field="image",
+            code="too_many_references",
+        )
+    reference = EntryReference(entry=entry, added_by=actor)
+    with files_removed_on_failure() as saved:
+        save_upload(reference.image, image, saved)
+        reference.save()
+        audit_record(
+            actor=actor,
+            action="watchlist.entry_reference_add",
+            obj=entry,
+            deployment=entry.watchlist.deployment,
+            changes={"reference": str(reference.public_id)},
+        )
+    _enqueue_enrolment([entry.pk])
+    return reference
+
+
+@transaction.atomic
+def watchlist_entry_reference_remove(*, actor, reference) -> WatchlistEntry:
+    """Remove one of an entry's further photographs, with its embedding; its file goes too."""
+    entry = _lock_entry_for_photo_change(actor, reference.entry)
+    reference = EntryReference.objects.select_for_update().filter(pk=reference.pk).first()
+    if reference is None:
+        raise InvalidTransition("The photograph has already been removed.")
+    name = reference.image.name
+    public_id = str(reference.public_id)
+    reference.delete()
+    if name:
+        _let_go_of_file(name)
+    audit_record(
+        actor=actor,
+        action="watchlist.entry_reference_remove",
+        obj=entry,
+        deployment=entry.watchlist.deployment,
+        changes={"reference": public_id},
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_entry_reference_enrolment_record(
+    *, reference_id: int, accepted: bool, message: str, embedding: bytes | None, engine: str
+) -> EntryReference | None:
+    """A worker's verdict on a further photograph. The embedding is stored, never audited."""
+    reference = (
+        EntryReference.objects.select_for_update()
+        .select_related("entry__watchlist__deployment")
+        .filter(pk=reference_id)
+        .first()
+    )
+    if reference is None or reference.biometrics_destroyed_at is not None:
+        return reference  # removed or destroyed while the worker was busy: keep nothing
+    reference.enrolment_state = EnrolmentState.ENROLLED if accepted else EnrolmentState.REJECTED
+    reference.enrolment_message = message[:500]
+    reference.embedding = embedding if accepted else None
+    reference.embedding_engine = engine if accepted else ""
+    reference.save(
+        update_fields=[
+            "enrolment_state",
+            "enrolment_message",
+            "embedding",
+            "embedding_engine",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=None,
+        action="watchlist.entry_reference_enrol",
+        obj=reference.entry,
+        deployment=reference.entry.watchlist.deployment,
+        changes={
+            "reference": str(reference.public_id),
+            "state": reference.enrolment_state,
+            "message": reference.enrolment_message,
+        },
+    )
+    return reference
 
 
 @transaction.atomic
 def watchlist_enrol_pending(*, actor, watchlist):
     """Enrol every entry still waiting, in batches a worker takes one at a time."""
     _require_manager(actor)
+    waiting = Q(enrolment_state=EnrolmentState.PENDING) & ~Q(reference_image="")
+    # An entry whose own image has enrolled may still have further photographs waiting.
+    waiting |= Q(
+        references__enrolment_state=EnrolmentState.PENDING,
+        references__biometrics_destroyed_at__isnull=True,
+    )
     ids = list(
-        watchlist.entries.filter(enrolment_state=EnrolmentState.PENDING)
-        .exclude(reference_image="")
-        .values_list("pk", flat=True)
+        watchlist.entries.filter(waiting).order_by("pk").values_list("pk", flat=True).distinct()
     )
     for start in range(0, len(ids), ENROL_BATCH):
         _enqueue_enrolment(ids[start : start + ENROL_BATCH])
@@ -462,6 +592,7 @@ def watchlist_copy_entries(*, actor, source, target):
             code="watchlist_full",
         )
     copies = []
+    further = []
     for entry in to_copy:
         copy = WatchlistEntry(
             watchlist=target,
@@ -474,11 +605,29 @@ def watchlist_copy_entries(*, actor, source, target):
                     entry.reference_image.name.rsplit("/", 1)[-1], handle, save=False
                 )
         copies.append(copy)
+        further.append(_copied_references(entry, actor))
     WatchlistEntry.objects.bulk_create(copies)
+    for copy, references in zip(copies, further, strict=True):
+        for reference in references:
+            reference.entry = copy
+    EntryReference.objects.bulk_create([r for refs in further for r in refs])
     audit_record(
         actor=actor,
         action="watchlist.copy_entries",
         obj=target,
         changes={"source": str(source.public_id), "entries": len(copies)},
     )
+    return copies
+
+
+def _copied_references(entry, actor) -> list[EntryReference]:
+    """Unsaved copies of an entry's further photographs, to be enrolled again."""
+    copies = []
+    for reference in entry.references.filter(biometrics_destroyed_at__isnull=True).exclude(
+        image=""
+    ):
+        copy = EntryReference(added_by=actor)
+        with reference.image.open("rb") as handle:
+            copy.image.save(reference.image.name.rsplit("/", 1)[-1], handle, save=False)
+        copies.append(copy)
     return copies

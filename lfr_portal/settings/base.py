@@ -261,8 +261,17 @@ LFR_AUDIT_RETENTION = timedelta(days=env_int("LFR_AUDIT_RETENTION_DAYS", 6 * 365
 LFR_AUDIT_TREE_HEAD_EVERY_ROWS = env_int("LFR_AUDIT_TREE_HEAD_EVERY_ROWS", 1000)
 
 # --- Recognition ----------------------------------------------------------------
-# One person re-found on the same camera within this time raises no second alert.
-LFR_ALERT_COOLDOWN_SECONDS = env_int("LFR_ALERT_COOLDOWN_SECONDS", 60)
+# A matched person found again on the same camera within this many seconds of source
+# time after they were last seen is the same pass and raises no second alert; later,
+# a new pass raises a new one. While they stay in view their track keeps them known.
+LFR_ALERT_COOLDOWN_SECONDS = env_int("LFR_ALERT_COOLDOWN_SECONDS", 3)
+# How each camera is analysed (matcher.live.AnalysisSettings holds the defaults, chosen
+# with benchmarks/live_bench.py; 0 or unset keeps them): the narrowest face to find in
+# camera pixels (a camera's own min_face_px overrides), frames analysed per second of
+# source time, and a full search for new faces on every k-th analysed frame.
+LFR_MIN_FACE_PX = env_int("LFR_MIN_FACE_PX", 0)
+LFR_ANALYSIS_FPS = env_float("LFR_ANALYSIS_FPS", 0.0)
+LFR_DETECT_EVERY = env_int("LFR_DETECT_EVERY", 0)
 # Frames per committed chunk, and how long one task runs before handing on to the next.
 LFR_RECOGNITION_CHUNK_FRAMES = env_int("LFR_RECOGNITION_CHUNK_FRAMES", 25)
 LFR_RECOGNITION_TASK_SECONDS = env_int("LFR_RECOGNITION_TASK_SECONDS", 60)
@@ -272,6 +281,9 @@ LFR_RECOGNITION_STALE_SECONDS = env_int("LFR_RECOGNITION_STALE_SECONDS", 30)
 # is older than the lapse is shown as not responding at once, before the watchdog acts.
 LFR_CAMERA_HEARTBEAT_SECONDS = env_int("LFR_CAMERA_HEARTBEAT_SECONDS", 2)
 LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS = env_int("LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS", 8)
+# Reference photographs an entry may hold in all, its own image counted; the matcher takes
+# the best score over them, so more angles help but each is another image to hold.
+LFR_MAX_REFERENCES_PER_ENTRY = env_int("LFR_MAX_REFERENCES_PER_ENTRY", 5)
 
 # --- Camera sources (lfr_portal/camera_sources.py) -------------------------------------
 # A camera URL may name a stream only on these networks (a CIDR list) and a video file

@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 
-from ..models import Role
+from ..models import EntryReference, Role
 from ..permissions import (
     can_operate,
     can_publish_signage_photos,
@@ -44,24 +44,39 @@ def alert_crop(request, public_id):
     return _image(alert.crop)
 
 
-@login_required_view
-def entry_image(request, public_id):
-    user = request.user
-    entry = None
+def _entry_with_images_for(user, **lookup):
+    """The entry matching `lookup` whose photographs the user may see, or None."""
     if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
-        entry = visible_or_404(entries_visible_to(user), public_id=public_id)
-    elif has_role(user, Role.OPERATOR):
-        # Operators see a reference image only beside an alert of their deployment.
+        return entries_visible_to(user).filter(**lookup).first()
+    if has_role(user, Role.OPERATOR):
+        # Operators see reference photographs only beside an alert of their deployment.
         alert = (
             alerts_visible_to(user)
-            .filter(entry__public_id=public_id)
+            .filter(**{f"entry__{name}": value for name, value in lookup.items()})
             .select_related("entry")
             .first()
         )
-        entry = alert.entry if alert else None
+        return alert.entry if alert else None
+    return None
+
+
+@login_required_view
+def entry_image(request, public_id):
+    entry = _entry_with_images_for(request.user, public_id=public_id)
     if entry is None:
         raise Http404("Not found")
     return _image(entry.reference_image)
+
+
+@login_required_view
+def entry_reference_image(request, public_id):
+    """One of an entry's further photographs, to whoever may see the entry's own image."""
+    reference = EntryReference.objects.filter(
+        public_id=public_id, biometrics_destroyed_at__isnull=True
+    ).first()
+    if reference is None or _entry_with_images_for(request.user, pk=reference.entry_id) is None:
+        raise Http404("Not found")
+    return _image(reference.image)
 
 
 @login_required_view

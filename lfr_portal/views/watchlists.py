@@ -1,5 +1,7 @@
 """Watchlist screens: entries with their images and enrolment, second approval, finalising."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -7,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..forms import EntryForm, ReasonForm
+from ..forms import EntryForm, EntryReferenceForm, ReasonForm
 from ..models import EntryStatus, Role
 from ..permissions import can_see_biometrics, has_role, is_authorising_officer
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.recognition import enrolment_progress
-from ..selectors.watchlists import entries_visible_to
+from ..selectors.watchlists import entries_visible_to, references_visible_to, with_references
 from ..services import watchlists as services
 from .common import attempt, login_required_view, visible_or_404
 
@@ -50,7 +52,7 @@ def watchlist(request, public_id):
             )
             if done:
                 return redirect(_url(deployment))
-    entries = (
+    entries = with_references(
         watchlist.entries.exclude(status=EntryStatus.REMOVED)
         .select_related("added_by", "approved_by")
         .order_by("-created_at")
@@ -75,6 +77,8 @@ def watchlist(request, public_id):
             and watchlist.status in ("approved", "finalised")
             and deployment.status in ("submitted", "approved"),
             "reject_form": ReasonForm(prefix="reject"),
+            "photo_form": EntryReferenceForm(prefix="photo"),
+            "max_photos": settings.LFR_MAX_REFERENCES_PER_ENTRY,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -118,8 +122,6 @@ def entry_reject(request, entry_id):
             success=f"Entry {entry.reference_number} rejected.",
         )
     else:
-        from django.contrib import messages
-
         messages.error(request, "A rejection must give its reason.")
     return redirect(_url(entry.watchlist.deployment))
 
@@ -153,3 +155,41 @@ def watchlist_finalise(request, public_id):
         ),
     )
     return redirect(_url(deployment))
+
+
+@require_POST
+@login_required_view
+def entry_reference_add(request, entry_id):
+    entry = _entry(request, entry_id)
+    form = EntryReferenceForm(request.POST, request.FILES, prefix="photo")
+    if form.is_valid():
+        attempt(
+            request,
+            None,
+            lambda: services.watchlist_entry_reference_add(
+                actor=request.user, entry=entry, image=form.cleaned_data["image"]
+            ),
+            success=f"Photograph added to {entry.reference_number}. It is being checked and "
+            "enrolled.",
+        )
+    else:
+        messages.error(
+            request,
+            "The photograph was not added: "
+            + " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+    return redirect(f"{_url(entry.watchlist.deployment)}#entry-{entry.public_id}")
+
+
+@require_POST
+@login_required_view
+def entry_reference_remove(request, reference_id):
+    reference = visible_or_404(references_visible_to(request.user), public_id=reference_id)
+    entry = reference.entry
+    attempt(
+        request,
+        None,
+        lambda: services.watchlist_entry_reference_remove(actor=request.user, reference=reference),
+        success=f"Photograph removed from {entry.reference_number}.",
+    )
+    return redirect(f"{_url(entry.watchlist.deployment)}#entry-{entry.public_id}")

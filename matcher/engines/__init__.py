@@ -1,8 +1,10 @@
 """Recognition engines by name.
 
-`get_engine(name)` returns this process's instance, building it on first use.
-The cache is keyed by process id as well, so a worker forked from a parent that
-had already loaded an engine builds its own instead of sharing native state.
+`get_engine(name)` returns this thread's instance, building it on first use.
+The cache is keyed by process and thread: a worker forked from a parent that had
+already loaded an engine builds its own instead of sharing native state, and each
+thread of a camera worker's thread pool has its own, since an engine's native
+sessions keep per-call state.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from .base import Engine, EngineError, Face, ModelIntegrityError
 
 ENGINE_NAMES = ("opencv-sface", "insightface")
 
-_instances: dict[tuple[int, str], Engine] = {}
+_instances: dict[tuple[int, int, str], Engine] = {}
 _lock = threading.Lock()
 
 
@@ -37,7 +39,7 @@ def create_engine(name: str, **options) -> Engine:
 
 
 def get_engine(name: str) -> Engine:
-    key = (os.getpid(), name)
+    key = (os.getpid(), threading.get_ident(), name)
     with _lock:
         engine = _instances.get(key)
         if engine is None:
@@ -47,13 +49,12 @@ def get_engine(name: str) -> Engine:
 
 
 def _pin_threads() -> None:
-    """LFR_OPENCV_THREADS caps OpenCV's threads in a worker process: with one camera
-    job per core, extra threads only contend (and one thread makes results repeatable)."""
-    threads = os.environ.get("LFR_OPENCV_THREADS")
-    if threads:
-        import cv2
+    """LFR_OPENCV_THREADS caps OpenCV's threads in a worker process, 1 unless set: a
+    worker runs one thread per camera and a host one worker per core, so more threads
+    per call only contend (and one thread makes results repeatable)."""
+    import cv2
 
-        cv2.setNumThreads(int(threads))
+    cv2.setNumThreads(max(0, int(os.environ.get("LFR_OPENCV_THREADS") or 1)))
 
 
 def forget_engines() -> None:

@@ -24,6 +24,7 @@ from tests.factories import (
     CameraFactory,
     DeploymentFactory,
     EntryFactory,
+    EntryReferenceFactory,
     SignageFactory,
     user_with_role,
 )
@@ -285,6 +286,28 @@ def entry_image_set(r):
     return Call({"public_id": _pending_entry(r).public_id}, {"reference_image": png()}, True)
 
 
+def _pending_entry_with_image(r):
+    entry = _pending_entry(r)
+    entry.reference_image.save("face.png", png(), save=True)
+    return entry
+
+
+def entry_reference_list(r):
+    entry = _pending_entry_with_image(r)
+    EntryReferenceFactory(entry=entry)
+    return Call({"public_id": entry.public_id})
+
+
+def entry_reference_add(r):
+    return Call({"public_id": _pending_entry_with_image(r).public_id}, {"image": png()}, True)
+
+
+def entry_reference_remove(r):
+    reference = EntryReferenceFactory(entry=_pending_entry_with_image(r))
+    reference.image.save("second.png", png(), save=True)
+    return Call({"public_id": reference.public_id})
+
+
 def watchlist_enrol(r):
     return Call({"public_id": _draft(r).watchlist.public_id})
 
@@ -423,6 +446,21 @@ ENDPOINTS = [
     Endpoint("POST", "/api/watchlist-entries/{public_id}/approve/", {AO, MANAGER}, entry_approve),
     Endpoint("POST", "/api/watchlist-entries/{public_id}/reject/", {AO, MANAGER}, entry_reject),
     Endpoint("POST", "/api/watchlist-entries/{public_id}/remove/", {MANAGER}, entry_remove),
+    Endpoint(
+        "GET",
+        "/api/watchlist-entries/{public_id}/photos/",
+        {AO, MANAGER, COMPLIANCE},
+        entry_reference_list,
+    ),
+    Endpoint(
+        "POST", "/api/watchlist-entries/{public_id}/photos/add/", {MANAGER}, entry_reference_add
+    ),
+    Endpoint(
+        "POST",
+        "/api/watchlist-entry-photos/{public_id}/remove/",
+        {MANAGER},
+        entry_reference_remove,
+    ),
     Endpoint("GET", "/api/alerts/", {AO, OPERATOR, COMPLIANCE}, alert_list),
     Endpoint("GET", "/api/alerts/{public_id}/", {AO, OPERATOR, COMPLIANCE}, alert_detail),
     Endpoint("POST", "/api/alerts/{public_id}/adjudicate/", {OPERATOR}, alert_adjudicate),
