@@ -170,12 +170,17 @@ def paste(frame: np.ndarray, sprite_image: np.ndarray, alpha: np.ndarray, left: 
     frame[y0:y1, x0:x1] = (part * weight + region * (1 - weight)).astype(np.uint8)
 
 
-def cast(engine, faces_root: Path, seconds: float) -> list[Actor]:
+def cast(engine, faces_root: Path, seconds: float, *, returns: bool = False) -> list[Actor]:
     people = [(identity, image, True) for identity, image in WATCHLIST_IN_VIDEO] + [
         (identity, image, False) for identity, image in PASSERS_BY
     ]
     # Interleave watchlisted people and passers-by so they share the screen.
     order = [0, 3, 1, 4, 2, 5, 6, 7][: len(people)]
+    if returns:
+        # Two watchlisted people come back for a second pass in the last turn, half a
+        # crossing after their first (3.6 s in a 20 s clip, more than the 3 s alert
+        # cooldown): two passes each, so two alerts each. Two passers-by come back too.
+        order = [0, 3, 1, 4, 2, 5, 6, 7, 3, 0, 1, 4]
     per_lane = -(-len(people) // len(LANES))
     # Same lane, same direction and speed, starts half a crossing apart: no overlaps.
     lead_in = seconds * LEAD_IN
@@ -287,13 +292,14 @@ def build_video_set(
     fps: float = 12.0,
     sizes: list[tuple[int, int]] | None = None,
     seed: int = 7,
+    returns: bool = False,
 ) -> Path:
     from matcher.engines import create_engine
 
     sizes = sizes or [(640, 360), (1280, 720)]
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine("opencv-sface")
-    actors = cast(engine, faces_root, seconds)
+    actors = cast(engine, faces_root, seconds, returns=returns)
     videos = [
         render_video(
             actors,
@@ -328,6 +334,7 @@ def build_video_set(
         "seconds": seconds,
         "fps": fps,
         "seed": seed,
+        "returns": returns,
         "box_format": "[frame, x, y, width, height] of the face, pixels",
         "watchlist": watchlist,
         "passers_by": [identity for identity, _ in PASSERS_BY],
@@ -354,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=12.0)
     parser.add_argument("--sizes", type=parse_sizes, default=[(640, 360), (1280, 720)])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--returns",
+        action="store_true",
+        help="two watchlisted people and two passers-by make a second pass (use >= 20 s)",
+    )
     args = parser.parse_args(argv)
     out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="lfr-test-videos-"))
     truth = build_video_set(
@@ -363,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         fps=args.fps,
         sizes=args.sizes,
         seed=args.seed,
+        returns=args.returns,
     )
     print(truth)
     return 0
