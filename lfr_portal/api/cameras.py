@@ -32,6 +32,11 @@ class CameraOutputSerializer(ApiSerializer):
     source_url_masked = serializers.CharField(
         help_text="Where the recognition job reads frames from, with any password as ***."
     )
+    min_face_px = serializers.IntegerField(
+        allow_null=True,
+        help_text="The narrowest face recognition must find here, in camera pixels "
+        "(null: the installation's default, LFR_MIN_FACE_PX).",
+    )
 
     class Meta:
         ref_name = "Camera"
@@ -76,6 +81,14 @@ class CameraCreateApi(RoleApi):
             allow_null=True,
         )
         description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        min_face_px = serializers.IntegerField(
+            min_value=24,
+            max_value=400,
+            required=False,
+            allow_null=True,
+            help_text="The narrowest face to find, in camera pixels; it sets how far frames "
+            "are scaled down for detection. Leave out for the default.",
+        )
 
     @extend_schema(
         tags=TAGS,

@@ -11,7 +11,16 @@ from .common import jsonable, validate_model
 
 
 @transaction.atomic
-def camera_create(*, actor, name, source_url, latitude=None, longitude=None, description=""):
+def camera_create(
+    *,
+    actor,
+    name,
+    source_url,
+    latitude=None,
+    longitude=None,
+    description="",
+    min_face_px=None,
+):
     if not has_role(actor, Role.DEPLOYMENT_PLANNER):
         raise NotPermitted("Only a deployment planner may register a camera.")
     camera = Camera(
@@ -20,6 +29,7 @@ def camera_create(*, actor, name, source_url, latitude=None, longitude=None, des
         latitude=latitude,
         longitude=longitude,
         description=description,
+        min_face_px=min_face_px,
     )
     validate_model(camera, exclude=["public_id"])
     # Refuses schemes, hosts and folders the worker must never be pointed at.
@@ -37,6 +47,7 @@ def camera_create(*, actor, name, source_url, latitude=None, longitude=None, des
             "latitude": jsonable(latitude),
             "longitude": jsonable(longitude),
             "description": description,
+            "min_face_px": min_face_px,
         },
     )
     return camera

@@ -206,6 +206,25 @@ def test_a_duplicate_camera_name_is_refused(api, planner):
     assert response.json()["field"] == "name"
 
 
+def test_a_camera_takes_the_smallest_face_to_find_within_bounds(api, planner):
+    from lfr_portal.models import AuditEvent, Camera
+
+    api.force_authenticate(planner)
+    body = {"name": "Mast 2", "source_url": "rtsp://10.0.0.2/s", "min_face_px": 10}
+    response = api.post("/api/cameras/create/", body, format="json")
+    assert response.status_code == 400
+    assert "min_face_px" in response.json()
+
+    response = api.post("/api/cameras/create/", {**body, "min_face_px": 60}, format="json")
+    assert response.status_code == 201
+    assert response.json()["min_face_px"] == 60
+    camera = Camera.objects.get(name="Mast 2")
+    assert camera.min_face_px == 60
+    assert (
+        AuditEvent.objects.filter(action="camera.create").latest("pk").changes["min_face_px"] == 60
+    )
+
+
 @pytest.mark.parametrize(
     "path",
     [
