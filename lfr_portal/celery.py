@@ -150,3 +150,29 @@ def _read_own_hand_on_queue(sender: str, instance, **kwargs) -> None:
     if RECOGNITION_QUEUE in consumed:
         _own_hand_on_queue = f"{HAND_ON_QUEUE_PREFIX}{sender}"
         queues.select_add(_own_hand_on_queue)
+
+
+# --- Worker metrics (lfr_portal/metrics.py; off unless LFR_WORKER_METRICS_PORT is set) ---
+
+
+@signals.worker_init.connect
+def _worker_metrics_in_the_worker(sender, **kwargs) -> None:
+    """A solo or thread-pool worker runs its tasks itself, so it counts and serves them."""
+    from celery.concurrency import get_implementation
+    from celery.concurrency.prefork import TaskPool as PreforkPool
+
+    pool = get_implementation(sender.pool_cls)
+    if isinstance(pool, type) and issubclass(pool, PreforkPool):
+        return  # each child serves its own (below); the parent runs no tasks
+    from .metrics import start_worker_metrics
+
+    start_worker_metrics()
+
+
+@signals.worker_process_init.connect
+def _worker_metrics_in_a_pool_child(**kwargs) -> None:
+    from celery.utils.log import current_process_index
+
+    from .metrics import start_worker_metrics
+
+    start_worker_metrics(process_index=current_process_index(base=0))

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from .metrics import metrics_view
 from .views import (
     accounts,
     audit,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("dashboard/", pages.dashboard, name="dashboard"),
     path("healthz/", pages.health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/login/", accounts.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/otp/enrol/", accounts.otp_enrol, name="otp-enrol"),

@@ -60,7 +60,7 @@ class AnalysisSettings:
     # Most frames analysed per second of source time.
     analysis_fps: float = 12.5
     # Look for new faces on every k-th analysed frame; follow known ones in between.
-    detect_every: int = 3
+    detect_every: int = 2
     # A track unseen for this long (source seconds) has ended.
     track_gap_seconds: float = 1.0
     # A matched person unseen for this long (source seconds) who is found again is a new
@@ -70,7 +70,7 @@ class AnalysisSettings:
     max_embeddings: int = 6
     embeddings_per_frame: int = 4
     # A view is worth embedding when its quality reaches this (0..1).
-    min_quality: float = 0.25
+    min_quality: float = 0.15
     # Another embedding is taken when a view is this much better than the best so far,
     # or after min_embed_interval seconds with a view nearly as good.
     better_view: float = 1.2

@@ -91,6 +91,74 @@ class CameraHealth:
             return None
         return max(0.0, min(1.0, self.analysed_fps / self.expected_fps))
 
+    def lines(self) -> list[dict[str, Any]]:
+        """The figures as a person reads them, the same on the page and in the feed:
+        key, label, text ("—" when unknown) and, where a glance says more, a meter."""
+        return [
+            {
+                "key": "analysed",
+                "label": "Analysed",
+                "text": _rate_text(self.analysed_fps, self.source_fps, self.expected_fps),
+                "meter": _meter(
+                    self.analysed_fps,
+                    high=self.expected_fps,
+                    low=(self.expected_fps or 0) * RATE_TOLERANCE,
+                    optimum=self.expected_fps,
+                    label="Analysed frame rate against the rate expected",
+                ),
+            },
+            {
+                "key": "skipped",
+                "label": "Skipped",
+                "text": _text(self.skipped_share, 100, 0, "%"),
+                "meter": None,
+            },
+            {
+                "key": "lag",
+                "label": "Behind live",
+                "text": _text(self.lag_s, 1, 2, " s")
+                + (f" (most {self.lag_s_max:.2f} s)" if self.lag_s_max is not None else ""),
+                "meter": _meter(
+                    self.lag_s,
+                    high=2 * LAG_LIMIT_S,
+                    low=LAG_LIMIT_S / 2,
+                    optimum=0.0,
+                    label="Lag behind live, against its limit of one second",
+                    limit=LAG_LIMIT_S,
+                ),
+            },
+            {
+                "key": "detect",
+                "label": "Detection",
+                "text": _timing_text(self.detect_ms_mean, self.detect_ms_p95),
+                "meter": None,
+            },
+            {
+                "key": "embed",
+                "label": "Embedding",
+                "text": _timing_text(self.embed_ms_mean, self.embed_ms_p95),
+                "meter": None,
+            },
+            {
+                "key": "alert_latency",
+                "label": "Last alert",
+                "text": _text(self.alert_latency_ms_last, 1, 0, " ms after first seen"),
+                "meter": None,
+            },
+        ]
+
+    def summary(self) -> str:
+        """One line for lists: the rate, the lag and the last alert's latency."""
+        if self.verdict == NO_FIGURES:
+            return ""
+        parts = [
+            f"{_rate_text(self.analysed_fps, self.source_fps, None)} analysed",
+            f"{_text(self.lag_s, 1, 2, ' s')} behind live",
+        ]
+        if self.alert_latency_ms_last is not None:
+            parts.append(f"last alert {self.alert_latency_ms_last:.0f} ms")
+        return ", ".join(parts)
+
     def as_json(self) -> dict[str, Any]:
         """The figures for the live view's feed: numbers or None, never anything else."""
         return {
@@ -98,7 +166,9 @@ class CameraHealth:
             "verdict_label": self.verdict_label,
             "reasons": list(self.reasons),
             "at": self.at.isoformat() if self.at else "",
+            "at_label": timezone.localtime(self.at).strftime("%H:%M:%S") if self.at else "",
             "stale": self.stale,
+            "lines": self.lines(),
             "source_fps": self.source_fps,
             "read_fps": self.read_fps,
             "analysed_fps": self.analysed_fps,
@@ -117,6 +187,49 @@ class CameraHealth:
             "frames_analysed": self.frames_analysed,
             "frames_skipped": self.frames_skipped,
         }
+
+
+UNKNOWN = "—"
+
+
+def _text(value: float | None, scale: float, digits: int, unit: str) -> str:
+    return UNKNOWN if value is None else f"{value * scale:.{digits}f}{unit}"
+
+
+def _rate_text(analysed: float | None, source: float | None, expected: float | None) -> str:
+    text = _text(analysed, 1, 1, "")
+    text += f" of {source:.1f} fps" if source is not None else " fps"
+    return text + (f" (expected {expected:.1f})" if expected is not None else "")
+
+
+def _timing_text(mean: float | None, p95: float | None) -> str:
+    text = _text(mean, 1, 1, " ms")
+    return text + (f" (p95 {p95:.1f})" if p95 is not None else "")
+
+
+def _meter(
+    value: float | None,
+    *,
+    high: float | None,
+    low: float,
+    optimum: float | None,
+    label: str,
+    limit: float | None = None,
+) -> dict[str, Any] | None:
+    """An HTML <meter>'s attributes: the browser colours it by which side of low and
+    high the value falls, with no style of ours (the CSP allows none inline)."""
+    if value is None or not high:
+        return None
+    limit = high if limit is None else limit
+    return {
+        "value": round(min(value, high), 3),
+        "min": 0,
+        "max": round(high, 3),
+        "low": round(low, 3),
+        "high": round(limit, 3),
+        "optimum": round(optimum or 0.0, 3),
+        "label": label,
+    }
 
 
 def expected_rate(source_fps: float | None, target_fps: float) -> float:

@@ -285,6 +285,20 @@ LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS = env_int("LFR_CAMERA_HEARTBEAT_LAPSE_SECONDS
 # the best score over them, so more angles help but each is another image to hold.
 LFR_MAX_REFERENCES_PER_ENTRY = env_int("LFR_MAX_REFERENCES_PER_ENTRY", 5)
 
+# --- Metrics (lfr_portal/metrics.py) ---------------------------------------------------
+# /metrics answers a signed-in staff member, or a scraper sending
+# "Authorization: Bearer <LFR_METRICS_SCRAPE_TOKEN>" (a long random string; empty: staff
+# only). Anyone else gets a 404, so the endpoint does not admit it exists.
+LFR_METRICS_SCRAPE_TOKEN = env_str("LFR_METRICS_SCRAPE_TOKEN", "")
+# The alert latency histogram covers alerts raised in this many minutes before the scrape.
+LFR_METRICS_ALERT_WINDOW_MINUTES = env_int("LFR_METRICS_ALERT_WINDOW_MINUTES", 60)
+# Each Celery worker process that runs tasks serves its task counts and runtimes on this
+# port (0: off, the default); a prefork child adds its pool index, so four children take
+# four ports in a row. A port already taken (several workers on a host) logs a warning
+# and the worker runs on without metrics. Bound to loopback unless the address is set.
+LFR_WORKER_METRICS_PORT = env_int("LFR_WORKER_METRICS_PORT", 0)
+LFR_WORKER_METRICS_ADDR = env_str("LFR_WORKER_METRICS_ADDR", "127.0.0.1")
+
 # --- Camera sources (lfr_portal/camera_sources.py) -------------------------------------
 # A camera URL may name a stream only on these networks (a CIDR list) and a video file
 # only under these folders; empty means none. The worker re-checks before it connects.

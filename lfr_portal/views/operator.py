@@ -1,4 +1,5 @@
-"""The operator's live view: camera states and a queue of alerts that arrives by itself.
+"""The operator's live view: camera states and health, and a queue of alerts that arrives
+by itself.
 
 Each adjudication is confirmed before it is recorded: the card shows the decision back
 to the operator, and the server records it only with that confirmation attached.
@@ -17,8 +18,8 @@ from ..permissions import can_operate, is_authorising_officer
 from ..selectors.accuracy import adjudication_due
 from ..selectors.alerts import alerts_visible_to, crops_waiting_for
 from ..selectors.deployments import deployments_visible_to
+from ..selectors.health import LAG_LIMIT_S, with_health
 from ..selectors.pages import alert_counts
-from ..selectors.recognition import with_shown_state
 from ..services.alerts import alert_adjudicate
 from .common import attempt, login_required_view, visible_or_404
 
@@ -70,7 +71,7 @@ def _counts(deployment):
 
 
 def _cameras(deployment):
-    return with_shown_state(deployment.cameras.select_related("camera").order_by("camera__name"))
+    return with_health(deployment.cameras.select_related("camera").order_by("camera__name"))
 
 
 def confirm_token(adjudication, outcome):
@@ -100,6 +101,7 @@ def operate(request, public_id):
             "outcomes": AdjudicationForm.base_fields["outcome"].choices[1:],
             "feed_url": reverse("deployment-operate-feed", args=[deployment.public_id]),
             "crops_waiting": crops_waiting_for(request.user, deployment),
+            "lag_limit_s": LAG_LIMIT_S,
         },
     )
 
@@ -149,6 +151,7 @@ def operate_feed(request, public_id):
                     "detail": b.state_detail,
                     "frames": b.frames_processed,
                     "faces": b.faces_processed,
+                    "health": b.camera_health.as_json(),
                 }
                 for b in _cameras(deployment)
             ],

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..selectors.dashboard import dashboard_for
+from ..selectors.health import cameras_with_health
 
 
 def home(request):
@@ -13,10 +14,15 @@ def home(request):
 
 @login_required
 def dashboard(request):
+    sections = dashboard_for(request.user)
+    # Live deployments carry their cameras' health: one query for all of them.
+    cameras = cameras_with_health([d.pk for d in sections["live"]])
+    for deployment in sections["live"]:
+        deployment.live_cameras = cameras[deployment.pk]
     return render(
         request,
         "portal/dashboard.html",
-        {"dashboard": dashboard_for(request.user), "today": timezone.localdate()},
+        {"dashboard": sections, "today": timezone.localdate()},
     )
 
 

@@ -64,14 +64,52 @@
     }
   }
 
+  // Each camera's health, built as templates/operator/_camera.html builds it; the server
+  // formats every figure, so the page and the feed read the same.
+  function meter(m) {
+    const el = document.createElement("meter");
+    ["min", "max", "low", "high", "optimum", "value"].forEach(function (name) { el.setAttribute(name, m[name]); });
+    el.setAttribute("aria-label", m.label);
+    el.title = m.label;
+    return el;
+  }
+
+  function figure(label, key, value) {
+    const row = document.createElement("div");
+    const dd = text("dd", value);
+    dd.dataset.figure = key;
+    row.append(text("dt", label), dd);
+    return row;
+  }
+
   function renderCameras(list) {
+    if (!list.length) {
+      cameras.replaceChildren(text("li", "No cameras booked.", "empty"));
+      return;
+    }
     cameras.replaceChildren(...list.map(function (c) {
-      const row = document.createElement("tr");
-      const state = document.createElement("td");
-      state.append(text("span", c.state_label, "badge cam-" + c.state));
-      if (c.detail) state.append(" " + c.detail);
-      row.append(text("td", c.name), state, text("td", c.frames), text("td", c.faces));
-      return row;
+      const h = c.health;
+      const item = document.createElement("li");
+      item.className = "camera-health health-" + h.verdict + (h.stale ? " stale" : "");
+      const head = document.createElement("p");
+      head.className = "camera-head";
+      head.append(text("strong", c.name), " ", text("span", c.state_label, "badge cam-" + c.state),
+        " ", text("span", h.verdict_label, "badge verdict-" + h.verdict));
+      item.append(head);
+      if (c.detail) item.append(text("p", c.detail, "muted camera-detail"));
+      if (h.reasons.length) item.append(text("p", h.reasons.join("; "), "warn camera-reasons"));
+      if (h.stale) item.append(text("p", "Last figures, from " + h.at_label + ": its recognition job is not running now.", "muted camera-stale"));
+      const figures = document.createElement("dl");
+      figures.className = "health-figures";
+      h.lines.forEach(function (line) {
+        const row = figure(line.label, line.key, line.text);
+        if (line.meter) row.lastChild.append(" ", meter(line.meter));
+        figures.append(row);
+      });
+      figures.append(figure("Frames", "frames", h.frames_analysed + " analysed of " + h.frames_read + " read"),
+        figure("People seen", "faces", c.faces));
+      item.append(figures);
+      return item;
     }));
   }
 
