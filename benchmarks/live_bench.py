@@ -4,22 +4,27 @@
         [--max-cameras 8] [--keep DIR] [--engine opencv-sface] [--quick]
 
 Builds 25 fps ground-truth clips with benchmarks/make_test_videos.py (--returns: ten
-passes by people walking at three depths, five of them by watchlisted people, two of
-whom come back for a second pass). Then, for each size, it feeds N cameras paced as
-live (a `?realtime=1` file delivers its frames at 25 fps whatever the reader does,
-exactly like a camera) to ONE process pinned to ONE core: per camera a
-matcher.sources.FrameReader and a matcher.live.CameraAnalyser on their own threads,
-each alert committed at once to a SQLite database (WAL, one transaction per alert),
-standing for the job's commit. N goes up from 1 until the cameras stop holding real
-time (95th percentile of lag behind live over 1 s) or stop finding every pass.
+people in twelve passes at three depths, five passes by three watchlisted people, two
+of whom come back for a second pass; --quick uses the plain cast, three watchlisted
+passes in eight). --keep DIR keeps the clips and uses them again when they match the
+options. Then, for each size, it feeds N cameras paced as live (a `?realtime=1` file
+delivers its frames at 25 fps whatever the reader does, exactly like a camera) to ONE
+process pinned to ONE core: per camera a matcher.sources.FrameReader and a
+matcher.live.CameraAnalyser on their own threads, each alert committed at once to a
+SQLite database (WAL, one transaction per alert), standing for the job's commit. N goes
+up from 1 until the cameras stop holding real time (95th percentile of lag behind live
+over 1 s) or find fewer passes per camera than one camera alone (the recall printed
+with the result).
 
-It prints, per size and N: lag, frames read, analysed and skipped, recall per pass,
-false and duplicate alerts, and latency from the first frame of a person's pass to
-the committed alert (p50, p95); then, measured in the same run on the same core over
-the same clip, the CPU per second of video of the old design (YuNet on the full frame
-of every frame, the previous tracker's embedding policy) and of the naive design
-(every face of every frame embedded) as ratios to the live design's. Needs no
-database server and no network. Prints figures; asserts nothing.
+It prints, per size and N: lag, frames read, analysed, skipped (replaced in the reader)
+and capped (taken but over the analysis rate), watchlisted passes found, false and
+duplicate alerts, and latency from the first frame of a person's pass to the committed
+alert (p50, p95); recall per watchlisted pass at the largest N that held; then,
+measured in the same run on the same core over the same clip, the CPU per second of
+video of the old design (YuNet on the full frame of every frame, the previous
+tracker's embedding policy) and of the naive design (every face of every frame
+embedded) as ratios to the live design's. Needs no database server and no network.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ if str(REPO_ROOT) not in sys.path:
 from benchmarks.make_test_videos import build_video_set, parse_sizes  # noqa: E402
 
 LAG_LIMIT = 1.0  # seconds behind live that still counts as real time
+MIN_RATE_SHARE = 0.8  # ... while analysing at least this share of the intended rate
 MIN_IOU = 0.3
 MIN_PASS_SECONDS = 1.0
 
@@ -77,7 +83,9 @@ def enrol(engine, truth: dict) -> tuple[list[int], np.ndarray, list[str]]:
 # --- one process, one core, N paced cameras ----------------------------------------------
 
 
-def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) -> dict:
+def run_cameras(
+    clip: Path, truth_path: Path, cameras: int, engine_name: str, database_dir: Path
+) -> dict:
     """The child: N cameras paced as live in this process, on one core. Returns figures."""
     from django.conf import settings
 
@@ -89,14 +97,16 @@ def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) ->
             LFR_CAMERA_ALLOW_LOOPBACK=False,
         )
     from matcher.engines import create_engine
-    from matcher.live import CameraAnalyser
+    from matcher.live import AnalysisSettings, CameraAnalyser
+    from matcher.pipeline import wipe
     from matcher.sources import FrameReader, FrameSource, SourceEnded, parse_source
 
     cv2.setNumThreads(1)
     truth = json.loads(truth_path.read_text())
-    database = sqlite3.connect(
-        Path(tempfile.mkdtemp(prefix="lfr-live-bench-db-")) / "alerts.db", check_same_thread=False
-    )
+    video = next(v for v in truth["videos"] if v["file"] == clip.name)
+    frame_size = (int(video["width"]), int(video["height"]))
+    # Stands for the job's commit: one transaction per alert, crop included, on disk.
+    database = sqlite3.connect(database_dir / "alerts.db", check_same_thread=False)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute("CREATE TABLE alert (camera INT, entry INT, score REAL, crop BLOB)")
     database.commit()
@@ -109,10 +119,15 @@ def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) ->
 
     def camera(index: int) -> None:
         analyser = CameraAnalyser(
-            engines[index], entry_ids=entry_ids, matrix=matrix, threshold=threshold
+            engines[index],
+            entry_ids=entry_ids,
+            matrix=matrix,
+            threshold=threshold,
+            settings=AnalysisSettings(),
+            frame_size=frame_size,
         )
         reader = FrameReader(FrameSource(parse_source(f"{clip}?realtime=1")), live=True)
-        lags, alerts, analysed, clock_start = [], [], 0, None
+        lags, alerts, analysed, not_due, clock_start = [], [], 0, 0, None
         ready.wait()
         reader.start()
         while True:
@@ -126,6 +141,9 @@ def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) ->
                 clock_start = frame.captured_at - frame.stream_time
             result = analyser.analyse(frame)
             if result is None:
+                # Taken, but within the analysis rate cap: passed over like a skipped one.
+                not_due += 1
+                wipe(frame.image)
                 continue
             analysed += 1
             lags.append(time.time() - frame.captured_at)
@@ -136,19 +154,27 @@ def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) ->
                         (index, alert.entry_id, alert.score, alert.crop_jpeg),
                     )
                     database.commit()
-                track = analyser._tracks.get(alert.track_id)
+                committed_at = time.time()
+                # The face box at the alert, to judge who it was; the analyser keeps the
+                # alerting track (private, read here only to judge the benchmark).
+                box = getattr(alert, "box", None)
+                if box is None:
+                    track = analyser._tracks.get(alert.track_id)
+                    box = track.box if track else None
                 alerts.append(
                     {
                         "identity": identities[alert.entry_id],
                         "score": round(alert.score, 4),
                         "stream_time": alert.stream_time,
-                        "box": list(track.box) if track else None,
-                        "committed_at": time.time(),
+                        "box": list(box) if box is not None else None,
+                        "committed_at": committed_at,
                     }
                 )
+            wipe(frame.image)
         results[index] = {
             "frames_read": reader.frames_read,
             "frames_skipped": reader.frames_skipped,
+            "frames_not_due": not_due,
             "frames_analysed": analysed,
             "lag_p95": float(np.percentile(lags, 95)) if lags else None,
             "lag_max": max(lags) if lags else None,
@@ -173,7 +199,9 @@ def run_cameras(clip: Path, truth_path: Path, cameras: int, engine_name: str) ->
 
 def child(args) -> int:
     os.sched_setaffinity(0, {args.core})
-    figures = run_cameras(args.clip, args.truth, args.cameras, args.engine)
+    # The database holds crops of the matched faces: it goes when the run ends.
+    with tempfile.TemporaryDirectory(prefix="lfr-live-bench-db-") as database_dir:
+        figures = run_cameras(args.clip, args.truth, args.cameras, args.engine, Path(database_dir))
     print(json.dumps(figures))
     return 0
 
@@ -241,6 +269,9 @@ def judge(camera: dict, video: dict) -> dict:
         "passes": len(watchlisted),
         "found": sum(1 for i in watchlisted if i in found),
         "latencies": [found[i] for i in watchlisted if i in found],
+        "per_pass": {i: found.get(i) for i in watchlisted},
+        # Every alert is one of: the first for its pass, a duplicate, or false.
+        "correct": len(found),
         "false": false_alerts,
         "duplicates": duplicates,
     }
@@ -291,26 +322,63 @@ def summarise(run: dict, video: dict) -> dict:
     latencies = [v for verdict in verdicts for v in verdict["latencies"]]
     read = sum(c["frames_read"] for c in run["cameras"])
     analysed = sum(c["frames_analysed"] for c in run["cameras"])
-    # Replaced before the analyser took them, or passed over by the analysis rate.
-    skipped = read - analysed
     passes = sum(v["passes"] for v in verdicts)
     found = sum(v["found"] for v in verdicts)
     seconds = video["frames"] / video["fps"]
+    # Per watchlisted pass: on how many cameras it was found, and the latencies there.
+    per_pass: dict[int, list[float]] = {}
+    for verdict in verdicts:
+        for index, latency in verdict["per_pass"].items():
+            per_pass.setdefault(index, [])
+            if latency is not None:
+                per_pass[index].append(latency)
     return {
         "lag_p95": max(lags) if lags else None,
         "lag_max": max((c["lag_max"] or 0) for c in run["cameras"]),
         "read": read,
         "analysed": analysed,
-        "skipped": skipped,
+        # Replaced in the reader before the analyser took them (the reader's count).
+        "skipped": sum(c["frames_skipped"] for c in run["cameras"]),
+        # Taken, but passed over by the analysis rate cap.
+        "not_due": sum(c["frames_not_due"] for c in run["cameras"]),
+        "analysed_per_second": analysed / len(run["cameras"]) / seconds,
+        "alerts": sum(len(c["alerts"]) for c in run["cameras"]),
+        "correct": sum(v["correct"] for v in verdicts),
         "passes": passes,
         "found": found,
+        "per_pass": [
+            {
+                "identity": video["appearances"][index]["identity"],
+                "pass": video["appearances"][index].get("pass", 1),
+                "first_frame": video["appearances"][index]["first_frame"],
+                "last_frame": video["appearances"][index]["last_frame"],
+                "found_on": len(latencies),
+                "latency_max": max(latencies) if latencies else None,
+            }
+            for index, latencies in sorted(per_pass.items())
+        ],
         "false": [f for v in verdicts for f in v["false"]],
         "duplicates": sum(v["duplicates"] for v in verdicts),
         "latency_p50": percentile(latencies, 50),
         "latency_p95": percentile(latencies, 95),
         "cpu_per_camera": run["cpu_seconds"] / len(run["cameras"]) / seconds,
-        "holds": bool(lags) and max(lags) < LAG_LIMIT,
+        # Real time: close to live, and still analysing at (nearly) the intended rate,
+        # since a reader that keeps only the newest frame never lets lag grow by itself.
+        "holds": bool(lags)
+        and max(lags) < LAG_LIMIT
+        and analysed / len(run["cameras"]) / seconds >= MIN_RATE_SHARE * analysis_rate(),
+        # The issue's goal: every pass once, nothing false, alerts within half a second.
+        "meets_goal": found == passes
+        and not any(v["false"] for v in verdicts)
+        and not any(v["duplicates"] for v in verdicts)
+        and (percentile(latencies, 95) or 0.0) <= 0.5,
     }
+
+
+def analysis_rate() -> float:
+    from matcher.live import AnalysisSettings
+
+    return AnalysisSettings().analysis_fps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -337,22 +405,48 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.keep or Path(tempfile.mkdtemp(prefix="lfr-live-bench-"))
     truth_path = out / "ground_truth.json"
-    if not truth_path.exists():
+    wanted = {f"{width}x{height}" for width, height in args.sizes}
+    returns = not args.quick
+    truth = json.loads(truth_path.read_text()) if truth_path.exists() else None
+    # Clips kept from an earlier run are used again only if they are the ones asked for.
+    if (
+        truth is None
+        or truth.get("seconds") != args.seconds
+        or truth.get("fps") != 25.0
+        or bool(truth.get("returns")) != returns
+        or not wanted <= {f"{v['width']}x{v['height']}" for v in truth["videos"]}
+    ):
         build_video_set(
-            out, seconds=args.seconds, fps=25.0, sizes=args.sizes, returns=not args.quick
+            out,
+            seconds=args.seconds,
+            fps=25.0,
+            sizes=args.sizes,
+            returns=returns,
+            # Twelve noise frames in turn: the clips take a third of the time to make.
+            noise_frames=12,
         )
-    truth = json.loads(truth_path.read_text())
+        truth = json.loads(truth_path.read_text())
     print(f"Live benchmark: one process pinned to core {args.core}, engine {args.engine}")
-    print(f"clips: {out} ({args.seconds:g} s at 25 fps; alerts committed to SQLite)")
+    print(
+        f"clips: {out} ({args.seconds:g} s at 25 fps, paced as live). Each alert is committed "
+        "to a SQLite file (WAL, one transaction per alert), standing for the job's commit."
+    )
+    print(
+        "lag: end of a frame's analysis - when the frame was due; latency: alert committed - "
+        "first frame of the pass; skipped: replaced in the reader before it was taken; "
+        "capped: taken but over the analysis rate"
+    )
     report: dict = {"sizes": {}}
     for video in truth["videos"]:
+        if f"{video['width']}x{video['height']}" not in wanted:
+            continue
         clip = out / video["file"]
         size = f"{video['width']}x{video['height']}"
         print(f"\n== {size}")
         print(
-            f"{'cams':>4} {'lag p95':>8} {'lag max':>8} {'analysed':>9} {'skipped':>8} "
-            f"{'passes':>7} {'false':>5} {'dup':>4} {'lat p50':>8} {'lat p95':>8} "
-            f"{'CPU/cam':>8}  real time"
+            f"{'cams':>4} {'lag p95':>8} {'lag max':>8} {'read':>6} {'analysed':>8} "
+            f"{'/s/cam':>6} {'skipped':>7} {'capped':>6} {'passes':>7} {'false':>5} "
+            f"{'dup':>4} {'lat p50':>8} {'lat p95':>8} {'CPU/cam':>8}  real time"
         )
         best = 0
         rows = []
@@ -363,41 +457,65 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(
                 f"{cameras:>4} {ms(row['lag_p95']):>8} {ms(row['lag_max']):>8} "
-                f"{row['analysed']:>9} {row['skipped']:>8} "
+                f"{row['read']:>6} {row['analysed']:>8} {row['analysed_per_second']:>6.1f} "
+                f"{row['skipped']:>7} {row['not_due']:>6} "
                 f"{row['found']:>3}/{row['passes']:<3} {len(row['false']):>5} "
                 f"{row['duplicates']:>4} {ms(row['latency_p50']):>8} "
                 f"{ms(row['latency_p95']):>8} {row['cpu_per_camera']:>8.3f}  "
                 f"{'yes' if row['holds'] else 'NO'}"
+                f"{'' if row['meets_goal'] else ' (misses the goal)'}"
             )
             for line in row["false"][:5]:
                 print(f"       false alert: {line}")
-            if not row["holds"] or row["found"] < row["passes"]:
+            # More cameras must not cost recall: it stays what one camera alone finds.
+            row["recall_holds"] = (
+                row["found"] * rows[0]["passes"] >= rows[0]["found"] * row["passes"]
+            )
+            if not row["holds"] or not row["recall_holds"]:
                 break
             best = cameras
-        design = json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--design-child",
-                    "--clip",
-                    str(clip),
-                    "--truth",
-                    str(truth_path),
-                    "--engine",
-                    args.engine,
-                    "--core",
-                    str(args.core),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
+        shown = rows[max(best, 1) - 1]
+        print(f"recall per watchlisted pass ({shown['cameras']} camera(s)):")
+        for item in shown["per_pass"]:
+            print(
+                f"  {item['identity']:<16} pass {item['pass']}  frames "
+                f"{item['first_frame']:>4}-{item['last_frame']:<4} found on "
+                f"{item['found_on']}/{shown['cameras']}  slowest alert "
+                f"{ms(item['latency_max'])}"
             )
-            .stdout.strip()
-            .splitlines()[-1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--design-child",
+                "--clip",
+                str(clip),
+                "--truth",
+                str(truth_path),
+                "--engine",
+                args.engine,
+                "--core",
+                str(args.core),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"the design process failed:\n{done.stderr[-3000:]}")
+        design = json.loads(done.stdout.strip().splitlines()[-1])
         live_cost = rows[0]["cpu_per_camera"]
-        print(f"most cameras holding real time on one core: {best}")
+        recall = rows[0]["found"] / rows[0]["passes"] if rows[0]["passes"] else 0.0
+        print(
+            f"most cameras holding real time on one core: {best} (lag p95 under "
+            f"{LAG_LIMIT:g} s and at least {MIN_RATE_SHARE:.0%} of the analysis rate, recall "
+            f"as one camera's: {recall:.0%} of watchlisted passes)"
+        )
+        goal = max((r["cameras"] for r in rows if r["holds"] and r["meets_goal"]), default=0)
+        print(
+            f"most cameras meeting the goal (every pass once, no false or duplicate alert, "
+            f"p95 latency <= 0.5 s): {goal}"
+        )
         print(
             f"CPU per second of video: live design {live_cost:.3f} s (one camera, paced); "
             f"old design {design['old']:.3f} s ({design['old'] / live_cost:.1f}x the live "
@@ -408,7 +526,13 @@ def main(argv: list[str] | None = None) -> int:
             f"cameras per core by CPU alone: live {1 / live_cost:.1f}, old "
             f"{1 / design['old']:.2f}, naive {1 / design['naive']:.2f}"
         )
-        report["sizes"][size] = {"rows": rows, "most_cameras": best, "design": design}
+        report["sizes"][size] = {
+            "rows": rows,
+            "most_cameras": best,
+            "most_cameras_meeting_goal": goal,
+            "recall": recall,
+            "design": design,
+        }
     print("\nJSON " + json.dumps(report, default=str))
     return 0
 

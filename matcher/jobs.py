@@ -80,9 +80,10 @@ class _Session:
     # times and the cooldown follow the video's own clock.
     anchor: float = 0.0
     matrix_key: tuple = ()
-    # Reader counters already committed.
+    # Reader counters and file position already committed.
     read_committed: int = 0
     skipped_committed: int = 0
+    position_committed: int = 0
     # Frames the analyser passed over (not due under the analysis rate), not yet committed.
     passed_over: int = 0
     health: HealthWindow = field(default_factory=HealthWindow)
@@ -278,6 +279,7 @@ def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
         live=live,
         is_file=source.is_file,
         anchor=anchor,
+        position_committed=context.source_position,
     )
     if context.matched_tracks:
         # People matched here by the job this one takes over from: still in view, they
@@ -328,6 +330,12 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
     window, session.health = session.health, HealthWindow()
     window.read = read - session.read_committed
     window.skipped = skipped - session.skipped_committed + session.passed_over
+    position = reader.position if session.is_file else 0
+    covered = position - session.position_committed
+    if session.is_file and covered >= 0:
+        # A file is counted by the position committed with the chunk, which is where a
+        # job that takes over resumes: every frame up to it analysed or skipped, once.
+        window.read, window.skipped = covered, covered - frames
     health = window.as_dict(
         source_fps=reader.fps,
         detect_scale=session.analyser.scale,
@@ -340,7 +348,7 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
         svc.recognition_chunk_commit,
         booking_id=context.booking_id,
         chunk_index=chunk_index,
-        source_position=reader.position if session.is_file else 0,
+        source_position=position,
         frames=frames,
         faces=faces,
         alerts=drafts,
@@ -351,6 +359,7 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
         matched_tracks=session.analyser.export_matched(),
     )
     session.read_committed, session.skipped_committed = read, skipped
+    session.position_committed = position
     session.passed_over = 0
     if drafts and session.live:
         # From the person's first frame to the committed alert; shown with the next figures.

@@ -75,6 +75,10 @@ class AnalysisSettings:
     # or after min_embed_interval seconds with a view nearly as good.
     better_view: float = 1.2
     min_embed_interval: float = 0.4
+    # A known person's track is checked against their entry this often (seconds); below
+    # this share of the threshold it is taken to have slid onto someone else.
+    verify_seconds: float = 1.0
+    verify_margin: float = 0.8
 
 
 def detection_scale(frame_size: tuple[int, int], min_face_px: float) -> float:
@@ -123,6 +127,7 @@ class _Track:
     embeddings: int = 0
     best_quality: float = 0.0
     last_embedded: float = -math.inf
+    last_verified: float = -math.inf
     # The face seen on the current frame, if any (fresh landmarks).
     face: Face | None = field(default=None, repr=False)
     quality: float = 0.0
@@ -304,6 +309,10 @@ class CameraAnalyser:
         pairs = associate(
             np.array([face.box for face in faces], dtype=np.float64).reshape(-1, 4),
             np.array([t.predicted_box(now) for t in tracks], dtype=np.float64).reshape(-1, 4),
+            # The predicted box already carries the motion: a face much further than
+            # its own width from it is someone else.
+            max_centre_shift=1.0,
+            max_size_change=1.35,
         )
         new_people = 0
         for face_index, face in enumerate(faces):
@@ -412,15 +421,26 @@ class CameraAnalyser:
         """Embed the tracks due for it, match; return (alerts, the tracks embedded)."""
         settings = self.settings
         candidates: list[tuple[float, _Track]] = []
+        checks: list[_Track] = []
         for track in self._tracks.values():
             face = track.face
             if face is None:
                 continue
+            if face.size < MIN_EMBED_FACE:
+                if track.entry_id is not None:
+                    self._remember(track)
+                continue
             if track.entry_id is not None:
-                # Already known: keep the person's memory fresh while they are in view.
+                # A known person is checked again now and then, so a track that slid
+                # onto someone else (two people crossing) cannot hide them.
+                if now - track.last_verified >= settings.verify_seconds:
+                    track.quality = view_quality(image, face)
+                    if track.quality >= settings.min_quality:
+                        checks.append(track)
+                        continue
                 self._remember(track)
                 continue
-            if face.size < MIN_EMBED_FACE or track.embeddings >= settings.max_embeddings:
+            if track.embeddings >= settings.max_embeddings:
                 continue
             track.quality = view_quality(image, face)
             if track.quality < settings.min_quality:
@@ -432,28 +452,40 @@ class CameraAnalyser:
             )
             if track.embeddings == 0 or better or again:
                 candidates.append((track.quality, track))
-        if not candidates or not len(self.entry_ids):
+        if not (candidates or checks) or not len(self.entry_ids):
             return [], []
         candidates.sort(key=lambda item: item[0], reverse=True)
         chosen = [track for _, track in candidates[: settings.embeddings_per_frame]]
+        checks = checks[: max(1, settings.embeddings_per_frame - len(chosen))]
+        row_of = {id(track): row for row, track in enumerate(chosen + checks)}
         embeddings = pipeline.embed_faces(
             self.engine,
             image,
-            [track.face for track in chosen],  # type: ignore[misc]
+            [track.face for track in chosen + checks],  # type: ignore[misc]
         )
+        for track in checks:
+            row = row_of[id(track)]
+            if self._still_them(track, embeddings[row]):
+                track.last_verified = now
+                self._remember(track)
+            else:
+                # Someone else now: a new person from this view on.
+                self._restart(track, now, captured_at)
+                chosen.append(track)
         templates = np.empty((len(chosen), embeddings.shape[1]), dtype=np.float32)
-        for row, track in enumerate(chosen):
-            weighted = embeddings[row] * np.float32(track.quality)
+        for index, track in enumerate(chosen):
+            weighted = embeddings[row_of[id(track)]] * np.float32(track.quality)
             if track.template is None:
                 track.template = weighted.copy()
             else:
                 track.template += weighted
+            pipeline.wipe(weighted)
             track.embeddings += 1
             track.best_quality = max(track.best_quality, track.quality)
             track.last_embedded = now
             norm = float(np.linalg.norm(track.template))
-            templates[row] = track.template / norm if norm > 0 else track.template
-        pipeline.wipe(embeddings, weighted)
+            templates[index] = track.template / norm if norm > 0 else track.template
+        pipeline.wipe(embeddings)
         matches = pipeline.match(templates, self.matrix, self.threshold)
         pipeline.wipe(templates)
         alerts = []
@@ -461,6 +493,7 @@ class CameraAnalyser:
             track = chosen[found.face_index]
             entry_id = self.entry_ids[found.entry_index]
             track.entry_id = entry_id
+            track.last_verified = now
             # Known people need no more vectors: the template goes now.
             pipeline.wipe(track.template)  # type: ignore[arg-type]
             track.template = None
@@ -485,6 +518,28 @@ class CameraAnalyser:
                 )
             )
         return alerts, chosen
+
+    def _still_them(self, track: _Track, embedding: np.ndarray) -> bool:
+        """Whether this view still scores as the track's entry on one of its photographs."""
+        rows = [row for row, entry in enumerate(self.entry_ids) if entry == track.entry_id]
+        if not rows:
+            return False
+        scores = self.matrix[rows] @ embedding
+        still = bool(float(scores.max()) >= self.threshold * self.settings.verify_margin)
+        pipeline.wipe(scores)
+        return still
+
+    def _restart(self, track: _Track, now: float, captured_at: float) -> None:
+        """The track is someone new from this frame: it starts afresh and is counted."""
+        if track.template is not None:
+            pipeline.wipe(track.template)
+            track.template = None
+        track.entry_id = None
+        track.embeddings = 0
+        track.best_quality = 0.0
+        track.last_embedded = -math.inf
+        track.first_seen, track.first_seen_at = now, captured_at
+        track.counted = False
 
 
 def view_quality(image: np.ndarray, face: Face) -> float:

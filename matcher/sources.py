@@ -254,9 +254,13 @@ class FrameReader:
     live=False: a file read at leisure; every frame is handed over in order.
     """
 
+    # Seconds close() waits for the thread; longer than a stream read's own timeout.
+    STOP_WAIT = 10.0
+
     def __init__(self, source: FrameSource, *, live: bool):
         self._source = source
-        self.live = live
+        # A stream cannot wait for the analyser: it is always read live.
+        self.live = live or not source.is_file
         self._condition = threading.Condition()
         self._held: Frame | None = None
         self._error: Exception | None = None
@@ -266,6 +270,8 @@ class FrameReader:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._stream_clock = _StreamClock()
+        # Set when close() could not wait for the thread: it releases the capture itself.
+        self._release_on_exit = False
         self.closed = False
 
     # -- figures --------------------------------------------------------------------------
@@ -302,29 +308,51 @@ class FrameReader:
 
     def reopen(self) -> None:
         """After SourceLost: open the source again (SourceLost if it is still down)."""
-        self._halt()
-        self._error = None
-        self._source.open()
+        if not self._halt():
+            raise SourceLost(f"The last read of {_redact(self._source.spec.url)} has not ended.")
+        self._drop_held()
+        with self._condition:
+            self._error = None
+        try:
+            self._source.open()
+        except SourceLost as exc:
+            # next_frame() says so too, rather than waiting on a thread that never started.
+            self._fail(exc)
+            raise
         self._stream_clock = _StreamClock()
         self.start()
 
     def close(self) -> None:
-        self._halt()
-        self._source.close()
+        """Stop the thread, release the capture and overwrite the frame still held."""
+        if self._halt():
+            self._source.close()
+        else:
+            # Never release a capture another thread is reading: it lets go when it returns.
+            self._release_on_exit = True
+            if self._thread is not None and not self._thread.is_alive():
+                self._source.close()  # it returned just now, before it saw the flag
+        self._drop_held()
+        self.closed = True
+
+    def _drop_held(self) -> None:
         with self._condition:
             if self._held is not None:
                 wipe(self._held.image)
                 self._held = None
-        self.closed = True
 
-    def _halt(self) -> None:
+    def _halt(self) -> bool:
+        """Stop the reader thread; False if it is still stuck in a read after STOP_WAIT."""
         self._stop.set()
         with self._condition:
             self._condition.notify_all()
-        if self._thread is not None:
-            # A stream read gives up after its own timeout, so the thread ends soon.
-            self._thread.join(timeout=10)
-            self._thread = None
+        if self._thread is None:
+            return True
+        # A stream read gives up after its own timeout, so the thread ends soon.
+        self._thread.join(timeout=self.STOP_WAIT)
+        if self._thread.is_alive():
+            return False
+        self._thread = None
+        return True
 
     # -- frames ---------------------------------------------------------------------------
 
@@ -337,8 +365,10 @@ class FrameReader:
         if not self.live:
             return self._next_at_leisure()
         with self._condition:
-            if self._held is None and self._error is None:
-                self._condition.wait(timeout)
+            self._condition.wait_for(
+                lambda: self._held is not None or self._error is not None or self._stop.is_set(),
+                timeout,
+            )
             frame, self._held = self._held, None
             if frame is None and self._error is not None:
                 raise self._error
@@ -347,7 +377,8 @@ class FrameReader:
         return frame
 
     def _next_at_leisure(self) -> Frame | None:
-        item = self._source.read()
+        # At leisure means unpaced, whatever the URL says.
+        item = self._source.read(paced=False)
         if item is None:
             raise SourceEnded("The video file ended.")
         position, image = item
@@ -357,6 +388,21 @@ class FrameReader:
         return Frame(position, position / fps, time.time(), image)
 
     def _run(self) -> None:
+        try:
+            self._read_until_stopped()
+        except Exception as exc:  # noqa: BLE001 - the thread must say it died, not vanish
+            # The message names the error type only: a decoder's message is never a face,
+            # but the camera URL may hold a password.
+            self._fail(
+                SourceLost(
+                    f"Reading {_redact(self._source.spec.url)} failed: {type(exc).__name__}."
+                )
+            )
+        finally:
+            if self._release_on_exit:
+                self._source.close()
+
+    def _read_until_stopped(self) -> None:
         source = self._source
         fps = source.fps if source.is_file and source.fps > 0 else 0.0
         started = time.monotonic()
@@ -381,6 +427,11 @@ class FrameReader:
                 item = source.read(paced=False)
             except SourceLost as exc:
                 self._fail(exc)
+                return
+            if self._stop.is_set():
+                # close() came during the read: nobody will take this frame.
+                if item is not None:
+                    wipe(item[1])
                 return
             if item is None:
                 self._fail(SourceEnded("The video file ended."))

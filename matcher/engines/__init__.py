@@ -14,7 +14,7 @@ import threading
 
 from .base import Engine, EngineError, Face, ModelIntegrityError
 
-ENGINE_NAMES = ("opencv-sface", "insightface")
+ENGINE_NAMES = ("opencv-sface", "insightface", "sface-dlib")
 
 _instances: dict[tuple[int, int, str], Engine] = {}
 _lock = threading.Lock()
@@ -30,6 +30,10 @@ def engine_class(name: str) -> type[Engine]:
         from .insightface import InsightFaceEngine
 
         return InsightFaceEngine
+    if name == "sface-dlib":
+        from .sface_dlib import SFaceDlibEngine
+
+        return SFaceDlibEngine
     raise EngineError(f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}.")
 
 

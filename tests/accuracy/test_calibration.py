@@ -153,8 +153,13 @@ def test_each_engine_profile_shows_its_latest_calibration(small_calibration):
     profiles = {row.engine: row for row in engine_calibrations()}
     sface = profiles["opencv-sface"]
     assert sface.latest.public_id == str(small_calibration.public_id)
-    assert sface.at_default.fmr.count == 2  # 0.500
-    assert sface.at_floor.fmr_threshold == Decimal("0.450")  # floor 0.475 reads 0.450
+    # The default 0.442 and the floor 0.426 lie between the recorded 0.400 and 0.450,
+    # so their false match rates are read at 0.400, the conservative side.
+    assert sface.at_default.threshold == Decimal("0.442")
+    assert sface.at_default.fmr_threshold == Decimal("0.400")
+    assert sface.at_default.fmr.count == 50
+    assert sface.at_floor.fmr_threshold == Decimal("0.400")
+    assert profiles["sface-dlib"].latest is None
     assert "Test set: 50 identities" in sface.sentence
     assert profiles["insightface"].latest is None
     assert profiles["insightface"].sentence.startswith("InsightFace SCRFD + ArcFace: no")

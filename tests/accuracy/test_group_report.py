@@ -173,7 +173,9 @@ def test_the_group_report_on_the_bundled_set(faces_root, tmp_path, compliance):
     # 40 people, 5 images each: 40 x 10 genuine pairs, C(200, 2) - 400 impostor pairs.
     assert (record.identities, record.images, record.images_without_face) == (40, 200, 0)
     assert (record.genuine_pairs, record.impostor_pairs) == (400, 19_500)
-    assert len(record.rates) == 201
+    # The 0.005 sweep from 0 to 1, and the engine's default (0.442) and floor (0.426).
+    assert len(record.rates) == 203
+    assert {"0.442", "0.426"} <= {row["threshold"] for row in record.rates}
     assert AuditEvent.objects.get(action="calibration.record").actor_username == (
         compliance.username
     )
@@ -235,7 +237,9 @@ def test_the_group_report_on_the_wider_sets(wider_face_sets, tmp_path, complianc
     assert record.model_sha256 == MODEL_SHA256
     assert (record.identities, record.images, record.images_without_face) == (21, 101, 0)
     assert (record.genuine_pairs, record.impostor_pairs) == (220, 4_830)
-    assert len(record.rates) == 201
+    # The 0.005 sweep from 0 to 1, and the engine's default (0.442) and floor (0.426).
+    assert len(record.rates) == 203
+    assert {"0.442", "0.426"} <= {row["threshold"] for row in record.rates}
     event = AuditEvent.objects.get(action="calibration.record")
     assert event.actor_username == compliance.username
     rows = {(g["attribute"], g["value"]): g for g in record.group_rates}

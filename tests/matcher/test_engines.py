@@ -82,9 +82,9 @@ def test_same_person_scores_above_the_default_and_different_people_below(sface, 
 
 @models
 def test_on_the_bundled_set_the_default_separates_nearly_every_pair(sface, faces_root):
-    """Ten people of the bundled set, every pair: the default threshold keeps every
-    impostor pair out and lets nearly every genuine pair through (the engine's
-    calibration gives FMR 0 and FNMR 1.78% on the whole AT&T set)."""
+    """Ten people of the bundled set, every pair: the default threshold keeps all but a
+    rare impostor pair out and lets nearly every genuine pair through (chosen for a
+    target FMR of 1e-4, it lets 6 of 123,230 impostor pairs through on all the sets)."""
     people = [f"s{n}" for n in range(1, 41, 4)]
     vectors, labels = [], []
     for person in people:
@@ -96,9 +96,10 @@ def test_on_the_bundled_set_the_default_separates_nearly_every_pair(sface, faces
     upper = np.triu(np.ones_like(same), k=1)
     genuine, impostor = scores[same & upper], scores[~same & upper]
     assert (len(genuine), len(impostor)) == (60, 720)
-    # The default, not the floor: this sample holds the AT&T impostor pair (s5/1 and
-    # s21/7, 0.4752) that the engine's calibration found at the floor.
-    assert impostor.max() < sface.default_threshold, impostor.max()
+    # This sample holds two of the ten AT&T impostor pairs that reach the default (0.453,
+    # and s5/1 with s21/7 at 0.4752, the highest of all); a target of 1e-4 lets them in.
+    assert (impostor >= sface.default_threshold).sum() <= 2, np.sort(impostor)[-3:]
+    assert impostor.max() < 0.5
     assert (genuine >= sface.default_threshold).mean() >= 0.9, np.sort(genuine)[:6]
     assert np.median(genuine) > 0.7 and np.median(impostor) < 0.2
 
@@ -182,7 +183,7 @@ def test_unknown_engine_names_are_refused():
         engine_class("neoface")
 
 
-def test_both_engines_state_a_floor_no_higher_than_their_default():
-    for name in ("opencv-sface", "insightface"):
+def test_every_engine_states_a_floor_no_higher_than_its_default():
+    for name in ("opencv-sface", "insightface", "sface-dlib"):
         engine = engine_class(name)
         assert 0 < engine.floor <= engine.default_threshold < 1

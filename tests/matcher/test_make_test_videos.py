@@ -143,3 +143,86 @@ def test_a_failing_script_shows_its_own_error(tmp_path):
     message = str(failure.value)
     assert "exited with 1" in message
     assert f"Cannot read {tmp_path / 'nowhere'}" in message
+
+
+@pytest.fixture(scope="module")
+def returns_set(tmp_path_factory):
+    """The live benchmark's cast (--returns): 20 s, at a frame rate low enough to be quick."""
+    out = tmp_path_factory.mktemp("returns")
+    run_script(
+        SCRIPT,
+        *(str(out), "--seconds", "20", "--fps", "4", "--sizes", "640x360"),
+        *("--returns", "--noise-frames", "3"),
+    )
+    return out, json.loads((out / "ground_truth.json").read_text())
+
+
+def test_with_returns_ten_people_make_twelve_passes_and_two_watchlisted_people_come_back(
+    returns_set,
+):
+    _, truth = returns_set
+    (video,) = truth["videos"]
+    passes = video["appearances"]
+    fps = video["fps"]
+    assert truth["returns"] and truth["noise_frames"] == 3
+    assert len({p["identity"] for p in passes}) == 10 and len(passes) == 12
+    assert len(truth["passers_by"]) == 7
+    by_identity = {}
+    for item in passes:
+        by_identity.setdefault(item["identity"], []).append(item)
+    returning = {who: items for who, items in by_identity.items() if len(items) == 2}
+    assert len(returning) == 2 and all(items[0]["watchlist"] for items in returning.values())
+    assert sum(1 for p in passes if p["watchlist"]) == 5
+    for items in by_identity.values():
+        assert [item["pass"] for item in items] == list(range(1, len(items) + 1))
+    for first, second in returning.values():
+        # Gone long enough to be a new pass, not a face lost for a moment.
+        assert (second["first_frame"] - first["last_frame"]) / fps > 3.0
+    for item in passes:
+        # Every pass is in view for at least a second, and whole: boxes on every frame.
+        frames = [box[0] for box in item["boxes"]]
+        assert frames == list(range(item["first_frame"], item["last_frame"] + 1))
+        assert len(frames) / fps >= 1.0
+        for _, x, y, w, h in item["boxes"]:
+            assert x >= 0 and y >= 0 and x + w <= video["width"] and y + h <= video["height"]
+    # Passes share the screen: most frames with someone in view show two or more people.
+    on_screen = [
+        sum(1 for p in passes if p["first_frame"] <= f <= p["last_frame"])
+        for f in range(video["frames"])
+    ]
+    assert max(on_screen) >= 3 and sum(n >= 2 for n in on_screen) > video["frames"] / 2
+
+
+def test_with_returns_the_added_passers_by_match_nobody_and_the_watchlisted_match(
+    returns_set, sface, faces_root
+):
+    out, truth = returns_set
+    (video,) = truth["videos"]
+    references, owners = [], []
+    for entry in truth["watchlist"]:
+        for reference in entry["reference_images"]:
+            image = read_image(faces_root / reference)
+            face = max(sface.detect(image), key=lambda f: f.box[2] * f.box[3])
+            references.append(sface.embed(image, face))
+            owners.append(entry["identity"])
+    watchlist_matrix = np.stack(references)
+    checked = []
+    for item in video["appearances"]:
+        # A quarter, half and three quarters of the way: passes on other lanes cross in
+        # front at times, so a face may be hidden at one of them.
+        for share in (0.25, 0.5, 0.75):
+            frame_index, *box = item["boxes"][int(len(item["boxes"]) * share)]
+            frame = read_frame(out / video["file"], frame_index)
+            faces, embeddings = detect_and_embed(sface, frame)
+            overlaps = iou_matrix(np.array([box]), np.array([f.box for f in faces]))[0]
+            if overlaps.max() <= 0.4:
+                continue
+            face_index = int(overlaps.argmax())
+            found = match(embeddings[face_index : face_index + 1], watchlist_matrix, 0.35)
+            if item["watchlist"]:
+                assert found and owners[found[0].entry_index] == item["identity"]
+            else:
+                # Not even at a threshold well below the default.
+                assert not found, f"{item['identity']} matched {owners[found[0].entry_index]}"
+            checked.append(item["identity"])
+    assert len(set(checked)) == 10 and len(checked) >= 2 * len(video["appearances"])

@@ -128,7 +128,7 @@ def test_the_review_page_shows_the_whole_case_and_approves(client, ao):
         deployment.justification,
         "Data protection impact assessment",
         "Wanted by police or courts",
-        "floor of 0.475",
+        "floor of 0.426",
     ):
         assert text.encode() in page.content
     assert b'id="map"' in page.content

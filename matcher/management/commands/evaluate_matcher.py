@@ -3,6 +3,7 @@
     python manage.py evaluate_matcher [--faces matcher/sample_faces/att_faces] \
         [--faces OTHER_DIR ...] [--engine opencv-sface] [--threshold 0.4] [--plot det.png]
         [--groups groups.csv] [--report report.html] [--record "data set description"]
+        [--target-fmr 0.0001 [--cross-check]] [--references 3]
 
 Without --faces it measures every known set: the bundled AT&T set and the extra sets
 named by LFR_FACE_SETS_EXTRA (matcher/face_sets.py).
@@ -16,6 +17,12 @@ Identities from different --faces directories are different people.
 FMR(t): share of impostor pairs scoring >= t (a passer-by taken for a watchlist entry).
 FNMR(t): share of genuine pairs scoring < t (a watchlisted person missed).
 Images with no detected face are counted and left out of both.
+
+--target-fmr F chooses the threshold: the lowest on a 0.001 grid whose one-sided 95%
+Clopper-Pearson upper bound on FMR, over every impostor pair of all the sets pooled, is at
+most F. --cross-check then leaves each set out in turn, chooses on the others and counts
+errors on the held-out set alone. --references K adds per-search figures: each identity
+enrolled with K photographs, a probe scored by its best match among an identity's K.
 
 --record stores the run as the engine's calibration (CalibrationRecord: rates at
 every 0.005 step, the model files' SHA-256, who ran it), which approval and the
@@ -41,7 +48,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lfr_portal.stats import percent, proportion
+from lfr_portal.stats import Proportion, percent, proportion
 from matcher import accuracy_report
 from matcher.engines import ENGINE_NAMES, Engine, EngineError, create_engine
 from matcher.engines.base import sha256_of
@@ -169,7 +176,8 @@ def error_rates(pairs: PairScores, thresholds: np.ndarray) -> tuple[np.ndarray, 
 def equal_error(pairs: PairScores) -> tuple[float, float]:
     """(threshold, rate) where FMR and FNMR cross, on the observed scores."""
     candidates = np.unique(np.concatenate([pairs.genuine, pairs.impostor]))
-    fmr, fnmr = error_rates(pairs, candidates)
+    # By sorting, not a candidates x pairs matrix: on 100,000 pairs that would be 10^10 cells.
+    fmr, fnmr = accuracy_report.det_points(pairs.genuine, pairs.impostor, candidates)
     best = int(np.argmin(np.abs(fmr - fnmr)))
     return float(candidates[best]), float((fmr[best] + fnmr[best]) / 2)
 
@@ -229,6 +237,227 @@ def rate_counts(pairs: PairScores, thresholds) -> list[dict]:
             }
         )
     return rows
+
+
+CONFIDENCE = 0.95
+# Thresholds are stated to three decimals everywhere (profiles, deployments, records).
+CALIBRATION_STEP = 0.001
+CALIBRATION_GRID = np.round(np.arange(-1.0, 1.0 + CALIBRATION_STEP / 2, CALIBRATION_STEP), 3)
+
+
+def fmr_upper_bound(false_matches: int, impostor_pairs: int, confidence: float = CONFIDENCE):
+    """One-sided Clopper-Pearson upper bound on the false match rate.
+
+    Exact (beta quantile) rather than Wilson: at the handful of false matches an
+    operating point allows, the normal approximations understate the bound.
+    """
+    from scipy.stats import beta
+
+    if impostor_pairs <= 0:
+        return 1.0
+    if false_matches >= impostor_pairs:
+        return 1.0
+    return float(beta.ppf(confidence, false_matches + 1, impostor_pairs - false_matches))
+
+
+@dataclass
+class Calibration:
+    """The threshold chosen for a target FMR, and the evidence for it."""
+
+    target_fmr: float
+    confidence: float
+    threshold: float
+    false_matches: int
+    impostor_pairs: int
+    bound: float
+    # False when no threshold on the grid brings the bound under the target: too few
+    # impostor pairs. The threshold is then the lowest with no false match at all.
+    reached: bool
+
+    def describe(self) -> str:
+        verdict = "" if self.reached else " (target NOT reached: too few impostor pairs)"
+        return (
+            f"{self.threshold:.3f}: {self.false_matches:,} of {self.impostor_pairs:,} impostor "
+            f"pairs at or above it, {self.confidence:.0%} upper bound on FMR "
+            f"{self.bound:.3g} against target {self.target_fmr:g}{verdict}"
+        )
+
+
+def calibrate_threshold(
+    impostor: np.ndarray, target_fmr: float, confidence: float = CONFIDENCE
+) -> Calibration:
+    """The lowest threshold on the 0.001 grid whose upper confidence bound on the
+    impostor pairs' false match rate is at or below target_fmr."""
+    scores = np.sort(np.asarray(impostor, dtype=np.float64))
+    total = int(scores.size)
+    if not total:
+        raise CommandError("Need impostor pairs to choose a threshold.")
+    # The bound rises with the count, so find the most false matches the target allows.
+    allowed = -1
+    while allowed < total and fmr_upper_bound(allowed + 1, total, confidence) <= target_fmr:
+        allowed += 1
+    counts = total - np.searchsorted(scores, CALIBRATION_GRID, side="left")
+    reached = allowed >= 0
+    index = int(np.argmax(counts <= max(allowed, 0)))
+    count = int(counts[index])
+    return Calibration(
+        target_fmr=target_fmr,
+        confidence=confidence,
+        threshold=float(CALIBRATION_GRID[index]),
+        false_matches=count,
+        impostor_pairs=total,
+        bound=fmr_upper_bound(count, total, confidence),
+        reached=reached,
+    )
+
+
+def subset(data: LabelledEmbeddings, keep: np.ndarray) -> LabelledEmbeddings:
+    """The images whose rows are set in keep; labels keep their identity numbers."""
+    return LabelledEmbeddings(
+        embeddings=data.embeddings[keep], labels=data.labels[keep], identities=data.identities
+    )
+
+
+def identity_sets(data: LabelledEmbeddings) -> np.ndarray:
+    """Per image, the name of the --faces set its identity came from."""
+    names = np.array([name.split("/", 1)[0] for name in data.identities])
+    return names[data.labels]
+
+
+@dataclass
+class SearchScores:
+    """Best-of-K figures: per probe, the best score over each enrolled identity's K
+    references. genuine holds one score per probe of an enrolled identity; impostor
+    one per (probe, other enrolled identity)."""
+
+    genuine: np.ndarray
+    impostor: np.ndarray
+    references: int
+    enrolled: int
+    probes: int
+
+
+def search_scores(data: LabelledEmbeddings, references: int) -> SearchScores:
+    """Each identity with more than K images is enrolled with its first K; every other
+    image is a probe, searched against every enrolled identity."""
+    if references < 1:
+        raise CommandError("--references needs at least 1.")
+    enrolled_refs: list[np.ndarray] = []
+    enrolled_labels: list[int] = []
+    is_reference = np.zeros(len(data.labels), dtype=bool)
+    for label in np.unique(data.labels):
+        rows = np.flatnonzero(data.labels == label)
+        if rows.size > references:
+            is_reference[rows[:references]] = True
+            enrolled_refs.append(rows[:references])
+            enrolled_labels.append(int(label))
+    probes = np.flatnonzero(~is_reference)
+    if not enrolled_labels or not probes.size:
+        return SearchScores(np.empty(0), np.empty(0), references, 0, 0)
+    similarity = data.embeddings[probes] @ data.embeddings.T
+    # (probes, enrolled identities): the best over each identity's references.
+    best = np.stack([similarity[:, rows].max(axis=1) for rows in enrolled_refs], axis=1)
+    same = data.labels[probes][:, None] == np.asarray(enrolled_labels)[None, :]
+    return SearchScores(
+        genuine=best[same].astype(np.float64),
+        impostor=best[~same].astype(np.float64),
+        references=references,
+        enrolled=len(enrolled_labels),
+        probes=int(probes.size),
+    )
+
+
+@dataclass
+class HeldOutResult:
+    """One fold of the leave-one-set-out check."""
+
+    held_out: str
+    calibrated_on: list[str]
+    calibration: Calibration
+    fmr: Proportion
+    fnmr: Proportion
+    search_fmr: Proportion | None = None
+    search_fnmr: Proportion | None = None
+
+    def as_dict(self) -> dict:
+        result = {
+            "held_out": self.held_out,
+            "calibrated_on": self.calibrated_on,
+            "threshold": f"{self.calibration.threshold:.3f}",
+            "target_reached": self.calibration.reached,
+            "calibration_bound": self.calibration.bound,
+            "false_matches": self.fmr.count,
+            "impostor_pairs": self.fmr.total,
+            "fmr_ci": [self.fmr.low, self.fmr.high],
+            "false_non_matches": self.fnmr.count,
+            "genuine_pairs": self.fnmr.total,
+            "fnmr_ci": [self.fnmr.low, self.fnmr.high],
+        }
+        if self.search_fmr is not None and self.search_fnmr is not None:
+            result |= {
+                "search_false_matches": self.search_fmr.count,
+                "search_comparisons": self.search_fmr.total,
+                "search_misses": self.search_fnmr.count,
+                "searches": self.search_fnmr.total,
+            }
+        return result
+
+
+def counted(scores: np.ndarray, threshold: float, *, at_or_above: bool) -> Proportion:
+    values = np.asarray(scores, dtype=np.float64)
+    hits = values >= threshold if at_or_above else values < threshold
+    return proportion(int(np.count_nonzero(hits)), int(values.size))
+
+
+def cross_check(
+    data: LabelledEmbeddings,
+    target_fmr: float,
+    *,
+    references: int | None = None,
+    confidence: float = CONFIDENCE,
+) -> list[HeldOutResult]:
+    """Leave one set out: calibrate on the others pooled (pairs across them included),
+    then count errors on the held-out set alone at the threshold chosen."""
+    sets = identity_sets(data)
+    names = list(dict.fromkeys(sets.tolist()))
+    if len(names) < 2:
+        raise CommandError("--cross-check needs at least two --faces sets.")
+    results = []
+    for held_out in names:
+        inside = sets == held_out
+        calibration = calibrate_threshold(
+            pair_scores(data.embeddings[~inside], data.labels[~inside]).impostor,
+            target_fmr,
+            confidence,
+        )
+        test = subset(data, inside)
+        pairs = pair_scores(test.embeddings, test.labels)
+        result = HeldOutResult(
+            held_out=held_out,
+            calibrated_on=[name for name in names if name != held_out],
+            calibration=calibration,
+            fmr=counted(pairs.impostor, calibration.threshold, at_or_above=True),
+            fnmr=counted(pairs.genuine, calibration.threshold, at_or_above=False),
+        )
+        if references:
+            search = search_scores(test, references)
+            result.search_fmr = counted(search.impostor, calibration.threshold, at_or_above=True)
+            result.search_fnmr = counted(search.genuine, calibration.threshold, at_or_above=False)
+        results.append(result)
+    return results
+
+
+def pooled(results: list[HeldOutResult]) -> tuple[Proportion, Proportion]:
+    """Held-out errors summed over the folds: every set counted once, as unseen."""
+    fmr = proportion(sum(r.fmr.count for r in results), sum(r.fmr.total for r in results))
+    fnmr = proportion(sum(r.fnmr.count for r in results), sum(r.fnmr.total for r in results))
+    return fmr, fnmr
+
+
+def _rate(p: Proportion) -> str:
+    if not p.total:
+        return "n/a"
+    return f"{percent(p.rate)} ({p.count:,}/{p.total:,}; 95% CI {percent(p.low)}-{percent(p.high)})"
 
 
 def model_file_hashes(engine: Engine) -> dict[str, str]:
@@ -370,6 +599,50 @@ def analyse_groups(
     return GroupAnalysis(rows=rows, curves=curves, unmatched=unmatched, tests=tests, alpha=alpha)
 
 
+def calibration_method(
+    engine: Engine,
+    options: dict,
+    threshold: float,
+    calibration: Calibration | None,
+    held_out: list[HeldOutResult] | None,
+    search: SearchScores | None,
+) -> str:
+    """How the run chose and tested its threshold, in words, for the record's description
+    (which the approval pages show), so a reader knows what the figures mean."""
+    sets = " + ".join(Path(path).name for path in options["faces"])
+    lines = [f"Method (evaluate_matcher, engine {engine.name}, sets {sets}):"]
+    if calibration is not None:
+        lines.append(
+            f"threshold chosen for target FMR {calibration.target_fmr:g} per pair with the "
+            f"one-sided {calibration.confidence:.0%} Clopper-Pearson upper bound, over every "
+            f"impostor pair of the sets pooled (pairs across sets included): "
+            f"{calibration.describe()}."
+        )
+    else:
+        lines.append(f"threshold {threshold:.3f} given, not chosen by this run.")
+    if held_out:
+        lines.append("Held out (calibrated on the other sets, counted on this one only):")
+        for r in held_out:
+            line = (
+                f"{r.held_out} at {r.calibration.threshold:.3f}"
+                f"{'' if r.calibration.reached else ' (target not reachable on the others)'}: "
+                f"FMR {_rate(r.fmr)}, FNMR {_rate(r.fnmr)}"
+            )
+            if r.search_fnmr is not None and r.search_fmr is not None:
+                line += f"; best of references FNMR {_rate(r.search_fnmr)}"
+            lines.append(line + ".")
+        fmr, fnmr = pooled(held_out)
+        lines.append(f"Every set once, held out: FMR {_rate(fmr)}, FNMR {_rate(fnmr)}.")
+    if search is not None and search.probes:
+        fnmr = counted(search.genuine, threshold, at_or_above=False)
+        fmr = counted(search.impostor, threshold, at_or_above=True)
+        lines.append(
+            f"Best of {search.references} references at {threshold:.3f}: FNMR per search "
+            f"{_rate(fnmr)}, FMR per identity comparison {_rate(fmr)}."
+        )
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Print an engine's false match and false non-match rates on labelled face folders."
 
@@ -411,6 +684,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ran-by", help="the portal username of whoever ran it (default: the OS login)"
         )
+        parser.add_argument(
+            "--target-fmr",
+            type=float,
+            metavar="F",
+            help="choose the lowest threshold whose one-sided 95%% Clopper-Pearson upper bound "
+            "on the false match rate, over every impostor pair of all sets pooled (pairs "
+            "across sets included), is at most F (e.g. 0.0001)",
+        )
+        parser.add_argument(
+            "--cross-check",
+            action="store_true",
+            help="with --target-fmr: leave each set out in turn, calibrate on the others and "
+            "report the held-out set's error rates at the threshold chosen",
+        )
+        parser.add_argument(
+            "--references",
+            type=int,
+            metavar="K",
+            help="also report per-search figures: each identity enrolled with its first K "
+            "photographs, every other photograph searched against every enrolled identity, "
+            "taking the best score over each identity's K references",
+        )
+        parser.add_argument(
+            "--fusion-weight",
+            type=float,
+            help="sface-dlib only: SFace's share of the fused score (default: the engine's)",
+        )
 
     def handle(self, *args, **options):
         if not options["faces"]:
@@ -419,13 +719,21 @@ class Command(BaseCommand):
         ran_by = self._ran_by(options["ran_by"]) if options["record"] is not None else None
         if options["record"] is not None and not options["record"].strip():
             raise CommandError("--record needs a description of the data set.")
+        if options["cross_check"] and options["target_fmr"] is None:
+            raise CommandError("--cross-check needs --target-fmr: the rule it checks.")
+        if options["target_fmr"] is not None and not 0 < options["target_fmr"] < 1:
+            raise CommandError("--target-fmr is a rate between 0 and 1, e.g. 0.0001.")
+        if options["references"] is not None and options["references"] < 1:
+            raise CommandError("--references needs at least 1.")
+        engine_options = {}
+        if options["fusion_weight"] is not None:
+            if options["engine"] != "sface-dlib":
+                raise CommandError("--fusion-weight applies to the sface-dlib engine only.")
+            engine_options["sface_weight"] = options["fusion_weight"]
         try:
-            engine = create_engine(options["engine"])
+            engine = create_engine(options["engine"], **engine_options)
         except EngineError as error:
             raise CommandError(str(error)) from error
-        threshold = (
-            options["threshold"] if options["threshold"] is not None else engine.default_threshold
-        )
         data = embed_labelled_faces(
             engine,
             options["faces"],
@@ -434,6 +742,16 @@ class Command(BaseCommand):
             identities=options["identities"],
         )
         pairs = pair_scores(data.embeddings, data.labels)
+        calibration = None
+        if options["target_fmr"] is not None and pairs.impostor.size:
+            calibration = calibrate_threshold(pairs.impostor, options["target_fmr"])
+        threshold = (
+            options["threshold"]
+            if options["threshold"] is not None
+            else calibration.threshold
+            if calibration is not None
+            else engine.default_threshold
+        )
         out = self.stdout.write
         sets = ", ".join(str(path) for path in options["faces"])
         out(f"Engine {engine.name} ({engine.label}), faces from {sets}")
@@ -453,6 +771,11 @@ class Command(BaseCommand):
         if not pairs.genuine.size or not pairs.impostor.size:
             raise CommandError(
                 "Need at least two images of one identity and two identities to measure rates."
+            )
+        if calibration is not None:
+            out(
+                f"Calibrated for target FMR {calibration.target_fmr:g} on all sets pooled: "
+                f"{calibration.describe()}"
             )
         marks = {"threshold": threshold}
         if engine.default_threshold != threshold:
@@ -477,6 +800,14 @@ class Command(BaseCommand):
         fmrs, fnmrs = error_rates(pairs, SWEEP)
         for value, fmr, fnmr in zip(SWEEP, fmrs, fnmrs, strict=True):
             out(f"  {value:.3f}  {fmr:8.4%} {fnmr:8.4%}")
+        search = None
+        if options["references"]:
+            search = search_scores(data, options["references"])
+            self._print_search(search, threshold)
+        held_out = None
+        if options["cross_check"]:
+            held_out = cross_check(data, options["target_fmr"], references=options["references"])
+            self._print_cross_check(held_out)
         if options["plot"]:
             write_det_plot(
                 pairs,
@@ -497,7 +828,10 @@ class Command(BaseCommand):
             self._write_report(options, engine, data, pairs, threshold, hashes, analysis)
             out(f"Report written to {options['report']}")
         if options["record"] is not None:
-            record = self._record(options, engine, data, pairs, hashes, analysis, ran_by)
+            method = calibration_method(engine, options, threshold, calibration, held_out, search)
+            record = self._record(
+                options, engine, data, pairs, hashes, analysis, ran_by, threshold, method
+            )
             out(
                 f"Calibration recorded: {record.public_id} ({record.engine}, "
                 f"{len(record.rates)} thresholds)"
@@ -512,6 +846,36 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"--ran-by: no active user '{username}'.")
         return user
+
+    def _print_search(self, search: SearchScores, threshold: float) -> None:
+        out = self.stdout.write
+        if not search.probes:
+            out(f"Best of {search.references}: no identity has more images than that.")
+            return
+        fnmr = counted(search.genuine, threshold, at_or_above=False)
+        fmr = counted(search.impostor, threshold, at_or_above=True)
+        out(
+            f"Best of {search.references} references at {threshold:.3f} "
+            f"({search.enrolled} identities enrolled, {search.probes} probes): "
+            f"FNMR per search {_rate(fnmr)}, FMR per identity comparison {_rate(fmr)}"
+        )
+
+    def _print_cross_check(self, results: list[HeldOutResult]) -> None:
+        out = self.stdout.write
+        out("Leave one set out (calibrated on the others, counted on the held-out set only):")
+        out("  held out / calibrated on / threshold / held-out FMR per pair / FNMR per pair")
+        for r in results:
+            out(
+                f"  {r.held_out} / {' + '.join(r.calibrated_on)} / {r.calibration.describe()} / "
+                f"FMR {_rate(r.fmr)} / FNMR {_rate(r.fnmr)}"
+            )
+            if r.search_fmr is not None and r.search_fnmr is not None:
+                out(
+                    f"      best of references: FMR per identity comparison {_rate(r.search_fmr)}"
+                    f" / FNMR per search {_rate(r.search_fnmr)}"
+                )
+        fmr, fnmr = pooled(results)
+        out(f"  every set once, held out: FMR {_rate(fmr)} / FNMR {_rate(fnmr)}")
 
     def _print_groups(self, analysis, threshold):
         out = self.stdout.write
@@ -556,17 +920,17 @@ class Command(BaseCommand):
             report.unmatched = analysis.unmatched
         options["report"].write_text(accuracy_report.render(report), encoding="utf-8")
 
-    def _record(self, options, engine, data, pairs, hashes, analysis, ran_by):
+    def _record(self, options, engine, data, pairs, hashes, analysis, ran_by, threshold, method):
         from lfr_portal.services.accuracy import calibration_record_create
 
         thresholds = sorted(
             {round(float(t), 3) for t in RECORD_SWEEP}
-            | {round(float(t), 3) for t in (engine.default_threshold, engine.floor)}
+            | {round(float(t), 3) for t in (engine.default_threshold, engine.floor, threshold)}
         )
         return calibration_record_create(
             actor=ran_by,
             engine=engine.name,
-            description=options["record"],
+            description=f"{options['record'].strip()}\n{method}",
             measured_at=timezone.now(),
             model_sha256=hashes,
             identities=len(data.identities),
