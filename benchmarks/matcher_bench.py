@@ -7,8 +7,9 @@ alert, matching cost against large watchlists, and tracking against a naive pipe
 Builds the test clips with benchmarks/make_test_videos.py (into a temporary
 directory, or into --keep DIR, which is left in place), enrols the ground truth's
 watchlist photographs, then runs every clip through the recognition job's
-per-frame steps (matcher.jobs._process_frame without the database) and through a
-naive pipeline that embeds every face in every frame. Needs no database and no
+per-frame steps of the previous design (full-frame detection on every frame, the
+FaceTracker's embedding policy; benchmarks/live_bench.py measures the live design
+against it) and through a naive pipeline that embeds every face in every frame. Needs no database and no
 network. Prints figures; asserts nothing.
 """
 
@@ -114,7 +115,8 @@ def encode_alert_crop(frame: np.ndarray, face) -> bytes:
 
 
 def run_tracked(engine, path: Path, matrix: np.ndarray, threshold: float) -> Run:
-    """The job's _process_frame, step for step, with the alert drafts kept in memory."""
+    """The previous job's per-frame step (detect every full frame, track, embed, match),
+    with the alert drafts kept in memory: the "old design" of benchmarks/live_bench.py."""
     run = Run("tracked")
     tracker = FaceTracker()
     capture = cv2.VideoCapture(str(path))
