@@ -9,8 +9,8 @@ directory, or into --keep DIR, which is left in place), enrols the ground truth'
 watchlist photographs, then runs every clip through the recognition job's
 per-frame steps of the previous design (full-frame detection on every frame, the
 FaceTracker's embedding policy; benchmarks/live_bench.py measures the live design
-against it) and through a naive pipeline that embeds every face in every frame. Needs no database and no
-network. Prints figures; asserts nothing.
+against it) and through a naive pipeline that embeds every face in every frame.
+Needs no database and no network. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations

@@ -179,6 +179,23 @@ def _enqueue_enrolment(entry_ids):
         task_send_on_commit("matcher.enrol_entries", args=[ids], queue="recognition")
 
 
+def _enrolment_apply(photo, *, accepted, message, embedding, engine) -> None:
+    """A worker's verdict on one photograph (an entry's own, or a further one), saved."""
+    photo.enrolment_state = EnrolmentState.ENROLLED if accepted else EnrolmentState.REJECTED
+    photo.enrolment_message = message[:500]
+    photo.embedding = embedding if accepted else None
+    photo.embedding_engine = engine if accepted else ""
+    photo.save(
+        update_fields=[
+            "enrolment_state",
+            "enrolment_message",
+            "embedding",
+            "embedding_engine",
+            "updated_at",
+        ]
+    )
+
+
 @transaction.atomic
 def watchlist_entry_enrolment_record(*, entry_id, accepted, message, embedding, engine):
     """A worker's verdict on a reference image. The embedding is stored, never audited."""
@@ -189,19 +206,7 @@ def watchlist_entry_enrolment_record(*, entry_id, accepted, message, embedding, 
     )
     if entry.biometrics_destroyed_at is not None:
         return entry  # destroyed while the worker was busy: keep nothing
-    entry.enrolment_state = EnrolmentState.ENROLLED if accepted else EnrolmentState.REJECTED
-    entry.enrolment_message = message[:500]
-    entry.embedding = embedding if accepted else None
-    entry.embedding_engine = engine if accepted else ""
-    entry.save(
-        update_fields=[
-            "enrolment_state",
-            "enrolment_message",
-            "embedding",
-            "embedding_engine",
-            "updated_at",
-        ]
-    )
+    _enrolment_apply(entry, accepted=accepted, message=message, embedding=embedding, engine=engine)
     audit_record(
         actor=None,
         action="watchlist.entry_enrol",
@@ -336,18 +341,8 @@ def watchlist_entry_reference_enrolment_record(
     )
     if reference is None or reference.biometrics_destroyed_at is not None:
         return reference  # removed or destroyed while the worker was busy: keep nothing
-    reference.enrolment_state = EnrolmentState.ENROLLED if accepted else EnrolmentState.REJECTED
-    reference.enrolment_message = message[:500]
-    reference.embedding = embedding if accepted else None
-    reference.embedding_engine = engine if accepted else ""
-    reference.save(
-        update_fields=[
-            "enrolment_state",
-            "enrolment_message",
-            "embedding",
-            "embedding_engine",
-            "updated_at",
-        ]
+    _enrolment_apply(
+        reference, accepted=accepted, message=message, embedding=embedding, engine=engine
     )
     audit_record(
         actor=None,
