@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
@@ -288,9 +289,7 @@ def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
     return session
 
 
-def _empty_matrix(dim: int):
-    import numpy as np
-
+def _empty_matrix(dim: int) -> np.ndarray:
     return np.zeros((0, dim), dtype=np.float32)
 
 
