@@ -42,6 +42,7 @@ from lfr_portal.selectors.recognition import (
 )
 from lfr_portal.services import recognition as svc
 from lfr_portal.services.deployments import deployment_complete_if_window_ended
+from matcher import pipeline
 from matcher.engines import get_engine
 from matcher.live import AnalysisSettings, CameraAnalyser, HealthWindow
 from matcher.sources import (
@@ -76,7 +77,6 @@ class _Session:
     analyser: CameraAnalyser
     # Whether frames come as a live camera's (a stream, or a file paced like one).
     live: bool
-    is_file: bool
     # For a file read at leisure: the wall time its frame 0 stands for, so that alert
     # times and the cooldown follow the video's own clock.
     anchor: float = 0.0
@@ -278,7 +278,6 @@ def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
         reader=reader,
         analyser=analyser,
         live=live,
-        is_file=source.is_file,
         anchor=anchor,
         position_committed=context.source_position,
     )
@@ -295,8 +294,12 @@ def _empty_matrix(dim: int) -> np.ndarray:
 
 def _analyse_frame(session: _Session, frame) -> tuple[int | None, list[svc.AlertDraft]]:
     """One frame through the analyser: (new people, alert drafts), or (None, []) when the
-    analysis rate passed it over."""
-    analysis = session.analyser.analyse(frame)
+    analysis rate passed it over. The frame's pixels are overwritten afterwards, analysed or
+    not: an alert keeps its own copy of the crop."""
+    try:
+        analysis = session.analyser.analyse(frame)
+    finally:
+        pipeline.wipe(frame.image)
     if analysis is None:
         session.passed_over += 1
         return None, []
@@ -329,9 +332,9 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
     window, session.health = session.health, HealthWindow()
     window.read = read - session.read_committed
     window.skipped = skipped - session.skipped_committed + session.passed_over
-    position = reader.position if session.is_file else 0
+    position = reader.position if reader.is_file else 0
     covered = position - session.position_committed
-    if session.is_file and covered >= 0:
+    if reader.is_file and covered >= 0:
         # A file is counted by the position committed with the chunk, which is where a
         # job that takes over resumes: every frame up to it analysed or skipped, once.
         window.read, window.skipped = covered, covered - frames
