@@ -9,7 +9,7 @@ of whom come back for a second pass; --quick uses the plain cast, three watchlis
 passes in eight). --keep DIR keeps the clips and uses them again when they match the
 options. Then, for each size, it feeds N cameras paced as live (a `?realtime=1` file
 delivers its frames at 25 fps whatever the reader does, exactly like a camera) to ONE
-process pinned to ONE core: per camera a matcher.sources.FrameReader and a
+process pinned to ONE core: per camera a matcher.frame_reader.FrameReader and a
 matcher.live.CameraAnalyser on their own threads, each alert committed at once to a
 SQLite database (WAL, one transaction per alert), standing for the job's commit. N goes
 up from 1 until the cameras stop holding real time (95th percentile of lag behind live
@@ -44,6 +44,7 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -66,7 +67,7 @@ MIN_PASS_SECONDS = 1.0
 def enrol(engine, truth: dict) -> tuple[list[int], np.ndarray, list[str]]:
     """One entry per watchlisted identity, one matrix row per usable reference photograph
     (as the job loads them): (row entry ids, matrix, entry identities)."""
-    from matcher.enrolment import enrol_reference
+    from matcher.reference_check import enrol_reference
 
     root = Path(truth["faces_root"])
     entry_ids, rows, identities = [], [], []
@@ -97,9 +98,10 @@ def run_cameras(
             LFR_CAMERA_ALLOW_LOOPBACK=False,
         )
     from matcher.engines import create_engine
+    from matcher.frame_reader import FrameReader
     from matcher.live import AnalysisSettings, CameraAnalyser
     from matcher.pipeline import wipe
-    from matcher.sources import FrameReader, FrameSource, SourceEnded, parse_source
+    from matcher.sources import FrameSource, SourceEnded, parse_source
 
     cv2.setNumThreads(1)
     truth = json.loads(truth_path.read_text())
@@ -154,22 +156,7 @@ def run_cameras(
                         (index, alert.entry_id, alert.score, alert.crop_jpeg),
                     )
                     database.commit()
-                committed_at = time.time()
-                # The face box at the alert, to judge who it was; the analyser keeps the
-                # alerting track (private, read here only to judge the benchmark).
-                box = getattr(alert, "box", None)
-                if box is None:
-                    track = analyser._tracks.get(alert.track_id)
-                    box = track.box if track else None
-                alerts.append(
-                    {
-                        "identity": identities[alert.entry_id],
-                        "score": round(alert.score, 4),
-                        "stream_time": alert.stream_time,
-                        "box": list(box) if box is not None else None,
-                        "committed_at": committed_at,
-                    }
-                )
+                alerts.append(alert_figures(analyser, alert, identities[alert.entry_id]))
             wipe(frame.image)
         results[index] = {
             "frames_read": reader.frames_read,
@@ -195,6 +182,21 @@ def run_cameras(
     if not all(results):
         raise SystemExit("a camera thread failed (its traceback is above)")
     return {"cameras": results, "cpu_seconds": time.process_time() - cpu_before}
+
+
+def alert_figures(analyser: Any, alert: Any, identity: str) -> dict:
+    """What the judge needs of one committed alert."""
+    committed_at = time.time()
+    # The face box at the alert, to judge who it was: the analyser still holds the
+    # alerting track (read here only to judge the benchmark).
+    track = analyser.tracks.get(alert.track_id)
+    return {
+        "identity": identity,
+        "score": round(alert.score, 4),
+        "stream_time": alert.stream_time,
+        "box": list(track.box) if track else None,
+        "committed_at": committed_at,
+    }
 
 
 def child(args) -> int:

@@ -400,6 +400,7 @@ def seed(args, videos, truth):
         Role,
         WatchlistEntry,
     )
+    from lfr_portal.services import deployment_lifecycle as lifecycle
     from lfr_portal.services import deployments as dep
     from lfr_portal.services import field
     from lfr_portal.services import watchlists as wl
@@ -476,11 +477,11 @@ def seed(args, videos, truth):
         wl.watchlist_finalise(actor=adder, watchlist=deployment.watchlist)
         mine = operators[i :: args.live]
         for operator in mine:
-            dep.deployment_operator_assign(
+            lifecycle.deployment_operator_assign(
                 actor=planners[0], deployment=deployment, operator=operator
             )
         deployment.refresh_from_db()
-        live.append(dep.deployment_start(actor=mine[0], deployment=deployment))
+        live.append(lifecycle.deployment_start(actor=mine[0], deployment=deployment))
 
     public_ids = Deployment.objects.filter(
         status__in=(DeploymentStatus.COMPLETED, DeploymentStatus.LIVE)
@@ -543,14 +544,14 @@ def stop_live(world):
     from django.contrib.auth.models import User
 
     from lfr_portal.models import Deployment, DeploymentStatus
-    from lfr_portal.services import deployments as dep
+    from lfr_portal.services import deployment_lifecycle as lifecycle
 
     ao = User.objects.get(pk=world["stopper"])
     for deployment in Deployment.objects.filter(
         pk__in=world["live"], status__in=(DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED)
     ):
         try:
-            dep.deployment_stop(actor=ao, deployment=deployment, reason="end of load run")
+            lifecycle.deployment_stop(actor=ao, deployment=deployment, reason="end of load run")
         except Exception as exc:  # the processes are stopped anyway; say why this was not
             print(f"could not stop {deployment.title}: {exc}", file=sys.stderr)
 

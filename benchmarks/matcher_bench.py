@@ -42,7 +42,7 @@ if str(REPO_ROOT) not in sys.path:
 from benchmarks.make_test_videos import build_video_set, parse_sizes  # noqa: E402
 from matcher import pipeline  # noqa: E402
 from matcher.engines import create_engine  # noqa: E402
-from matcher.enrolment import enrol_reference  # noqa: E402
+from matcher.reference_check import enrol_reference  # noqa: E402
 from matcher.tracking import FaceTracker, iou_matrix  # noqa: E402
 
 DEFAULT_SIZES = [(1280, 720), (1920, 1080)]

@@ -3,6 +3,9 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from . import models
+from .errors import GovernanceError
+from .services.accounts import account_unlock
+from .services.audit import audit_read_record
 
 
 @admin.register(models.Deployment)
@@ -61,13 +64,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _record_read(request, changes):
-        # Reading the trail is on the trail, through the admin as anywhere else.
-        from django.db import transaction
-
-        from .services.audit import audit_record
-
-        with transaction.atomic():
-            audit_record(actor=request.user, action="audit.read", changes=changes)
+        audit_read_record(actor=request.user, changes=changes)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -88,9 +85,6 @@ class AccessAttemptAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unlock the selected accounts", permissions=["unlock"])
     def unlock(self, request, queryset):
-        from .errors import GovernanceError
-        from .services.accounts import account_unlock
-
         for username in sorted(set(queryset.values_list("username", flat=True)) - {None}):
             try:
                 account_unlock(

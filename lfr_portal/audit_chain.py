@@ -21,7 +21,17 @@ import base64
 import hashlib
 import json
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from . import merkle
+
 GENESIS_HASH = "0" * 64
+
+# What an export and a consistency proof call themselves; the verifier checks both.
+EXPORT_FORMAT = "lfr-portal-audit-export/2"
+CONSISTENCY_FORMAT = "lfr-portal-consistency/1"
 
 # The fields a row's content hash covers, in the export's words.
 HASHED_FIELDS = (
@@ -47,21 +57,21 @@ def canonical_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def content_hash(fields):
+def _hashed_json(fields):
+    """The canonical JSON of the fields a row's hashes cover; refuses a row that lacks one."""
     missing = [name for name in HASHED_FIELDS if name not in fields]
     if missing:
         raise ValueError(f"row lacks hashed fields: {', '.join(missing)}")
-    return hashlib.sha256(canonical_json({k: fields[k] for k in HASHED_FIELDS})).hexdigest()
+    return canonical_json({k: fields[k] for k in HASHED_FIELDS})
+
+
+def content_hash(fields):
+    return hashlib.sha256(_hashed_json(fields)).hexdigest()
 
 
 def leaf_hash(fields):
     """The row's RFC 9162 leaf hash (hex): SHA-256(0x00 || canonical JSON of its fields)."""
-    from .merkle import leaf_hash as _leaf
-
-    missing = [name for name in HASHED_FIELDS if name not in fields]
-    if missing:
-        raise ValueError(f"row lacks hashed fields: {', '.join(missing)}")
-    return _leaf(canonical_json({k: fields[k] for k in HASHED_FIELDS})).hex()
+    return merkle.leaf_hash(_hashed_json(fields)).hex()
 
 
 # A signed tree head: what the log commits to, in the words RFC 9162 uses.
@@ -79,8 +89,6 @@ def sign_tree_head(private_key, head):
 
 
 def verify_tree_head(public_key, head):
-    from cryptography.exceptions import InvalidSignature
-
     try:
         if head.get("log") != LOG_NAME:
             return False
@@ -100,8 +108,6 @@ def check_extends(earlier, later, proof, public_key):
     Returns None when it does, or a sentence naming what is wrong. `proof` is the
     RFC 9162 consistency proof (hex strings) between the two tree sizes.
     """
-    from .merkle import verify_consistency
-
     if not verify_tree_head(public_key, earlier):
         return "the head you kept does not carry a valid signature of this key"
     if not verify_tree_head(public_key, later):
@@ -119,7 +125,7 @@ def check_extends(earlier, later, proof, public_key):
         )
     try:
         path = [bytes.fromhex(p) for p in (proof or [])]
-        ok = verify_consistency(
+        ok = merkle.verify_consistency(
             first,
             second,
             bytes.fromhex(earlier["root_hash"]),
@@ -155,8 +161,6 @@ def checkpoint_message(fields):
 
 
 def key_id(public_key):
-    from cryptography.hazmat.primitives import serialization
-
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -166,8 +170,6 @@ def sign_checkpoint(private_key, fields):
 
 
 def verify_checkpoint(public_key, fields):
-    from cryptography.exceptions import InvalidSignature
-
     try:
         public_key.verify(base64.b64decode(fields["signature"]), checkpoint_message(fields))
     except (InvalidSignature, ValueError, KeyError):
@@ -200,8 +202,6 @@ def sign_manifest(private_key, manifest):
 
 
 def verify_manifest(public_key, manifest):
-    from cryptography.exceptions import InvalidSignature
-
     try:
         public_key.verify(base64.b64decode(manifest["signature"]), manifest_message(manifest))
     except (InvalidSignature, ValueError, KeyError, TypeError):
@@ -210,9 +210,6 @@ def verify_manifest(public_key, manifest):
 
 
 def load_public_key(pem_bytes):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     key = serialization.load_pem_public_key(pem_bytes)
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("the public key is not an Ed25519 key")

@@ -18,6 +18,8 @@ import json
 import sys
 
 from lfr_portal.audit_chain import (
+    CONSISTENCY_FORMAT,
+    EXPORT_FORMAT,
     EXPORT_ROW_FIELDS,
     HASHED_FIELDS,
     SeqDigest,
@@ -30,9 +32,6 @@ from lfr_portal.audit_chain import (
 )
 from lfr_portal.merkle import verify_inclusion
 
-EXPORT_FORMAT = "lfr-portal-audit-export/2"
-CONSISTENCY_FORMAT = "lfr-portal-consistency/1"
-
 
 class ExportInvalid(Exception):
     pass
@@ -42,40 +41,52 @@ def verify_export(export, public_key):
     """Return a one-paragraph summary; raise ExportInvalid naming the first problem."""
     if export.get("format") != EXPORT_FORMAT:
         raise ExportInvalid(f"not an LFR Portal audit export (format {export.get('format')!r})")
-    head = export.get("tree_head")
+    head = _checked_head(export.get("tree_head"), public_key)
+    size, root = head["tree_size"], bytes.fromhex(head["root_hash"])
+    rows = export.get("rows", [])
+    for position, row in enumerate(rows):
+        _check_row(row, position, size, root)
+    seqs = [row.get("seq") for row in rows]
+    for earlier, later in zip(seqs, seqs[1:], strict=False):
+        if later <= earlier:
+            raise ExportInvalid(f"row {later} comes after row {earlier}: out of order or repeated")
+    _check_manifest(export.get("manifest"), seqs, size, public_key)
+    return (
+        f"OK: {len(rows)} rows shown in full, each proved to be in the log of {size} rows "
+        f"whose signed tree head (root {head['root_hash']}) was signed by key "
+        f"{head['key_id']} at {head['timestamp']}."
+    )
+
+
+def _checked_head(head, public_key):
     if not head:
         raise ExportInvalid("the export carries no signed tree head")
     if head.get("key_id") != key_id(public_key):
         raise ExportInvalid("the tree head was signed with a different key")
     if not verify_tree_head(public_key, head):
         raise ExportInvalid("the tree head's signature is not valid")
-    size, root = head["tree_size"], bytes.fromhex(head["root_hash"])
+    return head
 
-    rows = export.get("rows", [])
-    for position, row in enumerate(rows):
-        seq = row.get("seq")
-        if not isinstance(seq, int) or not 1 <= seq <= size:
-            raise ExportInvalid(
-                f"row {seq} (position {position + 1}) is not part of the signed log"
-            )
-        leaf = leaf_hash({k: row.get(k) for k in HASHED_FIELDS})
-        try:
-            proof = [bytes.fromhex(p) for p in row.get("inclusion_proof") or []]
-        except (TypeError, ValueError):
-            proof = None
-        if proof is None or not verify_inclusion(seq - 1, size, bytes.fromhex(leaf), proof, root):
-            raise ExportInvalid(
-                f"row {seq}: its content was changed after it was written "
-                "(it is not the row the signed tree head holds at that place)"
-            )
-    seqs = [row.get("seq") for row in rows]
-    for earlier, later in zip(seqs, seqs[1:], strict=False):
-        if later <= earlier:
-            raise ExportInvalid(f"row {later} comes after row {earlier}: out of order or repeated")
 
-    # The manifest, signed when the export began, says which rows it shows in full:
-    # a row taken out of a filtered export is caught here.
-    manifest = export.get("manifest")
+def _check_row(row, position, size, root):
+    """The row is the one the signed tree head holds at its place."""
+    seq = row.get("seq")
+    if not isinstance(seq, int) or not 1 <= seq <= size:
+        raise ExportInvalid(f"row {seq} (position {position + 1}) is not part of the signed log")
+    leaf = leaf_hash({k: row.get(k) for k in HASHED_FIELDS})
+    try:
+        proof = [bytes.fromhex(p) for p in row.get("inclusion_proof") or []]
+    except (TypeError, ValueError):
+        proof = None
+    if proof is None or not verify_inclusion(seq - 1, size, bytes.fromhex(leaf), proof, root):
+        raise ExportInvalid(
+            f"row {seq}: its content was changed after it was written "
+            "(it is not the row the signed tree head holds at that place)"
+        )
+
+
+def _check_manifest(manifest, seqs, size, public_key):
+    """The manifest, signed when the export began, names the rows shown: catches a removed one."""
     if not manifest or not verify_manifest(public_key, manifest):
         raise ExportInvalid("the export's signed manifest is missing or its signature is bad")
     if manifest["head_seq"] != size:
@@ -88,12 +99,6 @@ def verify_export(export, public_key):
             f"the export shows {digest.count} rows, but {manifest['row_count']} were exported: "
             "rows were removed or added"
         )
-
-    return (
-        f"OK: {len(rows)} rows shown in full, each proved to be in the log of {size} rows "
-        f"whose signed tree head (root {head['root_hash']}) was signed by key "
-        f"{head['key_id']} at {head['timestamp']}."
-    )
 
 
 def verify_kept_head(earlier, bundle, public_key, *, export_head=None):

@@ -5,6 +5,8 @@ from axes.signals import user_locked_out
 from django.conf import settings
 from django.dispatch import receiver
 
+from .services.accounts import account_lockout_record, login_attempts_reset
+
 
 class AuditedAxesHandler(AxesDatabaseHandler):
     """axes' database handler, with its reset path going through the audited service.
@@ -14,8 +16,6 @@ class AuditedAxesHandler(AxesDatabaseHandler):
     """
 
     def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False):
-        from .services.accounts import login_attempts_reset
-
         return login_attempts_reset(
             actor=None,
             reason="failed log-in attempts reset with django-axes",
@@ -27,8 +27,6 @@ class AuditedAxesHandler(AxesDatabaseHandler):
 
 @receiver(user_locked_out, dispatch_uid="lfr_portal.record_lockout")
 def record_lockout(sender, request, username, ip_address, **kwargs):
-    from .services.accounts import account_lockout_record
-
     failures = getattr(request, "axes_failures_since_start", None)
     # axes also signals refused attempts while the lock holds; only the locking one is news.
     if failures != settings.AXES_FAILURE_LIMIT:

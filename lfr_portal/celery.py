@@ -1,13 +1,25 @@
 """The Celery application shared by the portal and the matcher workers."""
 
 import os
+import sys
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery, signals
+from celery.concurrency import get_implementation
+from celery.concurrency.prefork import TaskPool as PreforkPool
 from celery.schedules import crontab
+from celery.utils.log import current_process_index
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.utils import OperationalError
 from kombu import Exchange, Queue
 
 from .broker import redis_channel_close_tolerates_a_dead_broker
+from .metrics import start_worker_metrics
+from .startup import check_broker, database_error_line
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lfr_portal.settings.local")
 # Without it a worker exits when Redis crashes under it (lfr_portal/broker.py).
@@ -55,7 +67,6 @@ app.conf.update(
     # retries it exited after ~12 s of a Redis outage); starting without a broker still
     # fails at once, through the check below.
     broker_connection_max_retries=None,
-    timezone=os.environ.get("LFR_TIME_ZONE", "Europe/London"),
     beat_schedule={
         "worker-heartbeat": {
             "task": "lfr_portal.worker_heartbeat",
@@ -100,37 +111,27 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def _schedule_audit_verification(sender: Celery, **kwargs) -> None:
-    """The whole log verified end to end, the outcome recorded in the log itself
-    (audit.verify) for the compliance dashboard; added once settings are read."""
-    from django.conf import settings
-
+def _configure_from_django_settings(sender: Celery, **kwargs: Any) -> None:
+    """What Django's settings own, applied once they are read: the time zone beat keeps
+    (TIME_ZONE, from LFR_TIME_ZONE), and the whole audit log verified end to end every
+    LFR_AUDIT_VERIFY_HOURS, the outcome recorded in the log itself (audit.verify)."""
+    sender.conf.timezone = settings.TIME_ZONE
     sender.conf.beat_schedule["audit-verify"] = {
         "task": "lfr_portal.audit_verify",
         "schedule": timedelta(hours=settings.LFR_AUDIT_VERIFY_HOURS),
     }
 
 
-def _refuse_to_start_without_services(**kwargs):
+def _refuse_to_start_without_services(**kwargs: Any) -> None:
     """A worker or beat with an unreachable broker or database says so in one line and exits."""
-    import sys
-
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management.base import CommandError
-    from django.db import connection
-    from django.db.utils import OperationalError
-
-    from lfr_portal.management.commands.preflight import check_broker
-    from lfr_portal.startup import _database_error_line
-
     try:
-        check_broker()
+        check_broker(app)
         connection.ensure_connection()
     except (CommandError, ImproperlyConfigured) as exc:
         sys.stderr.write(f"error: {exc}\n")
         os._exit(2)
     except OperationalError as exc:
-        sys.stderr.write(_database_error_line(exc) + "\n")
+        sys.stderr.write(database_error_line(exc) + "\n")
         os._exit(2)
     finally:
         connection.close()
@@ -141,7 +142,7 @@ signals.beat_init.connect(_refuse_to_start_without_services, weak=False)
 
 
 @signals.celeryd_after_setup.connect
-def _read_own_hand_on_queue(sender: str, instance, **kwargs) -> None:
+def _read_own_hand_on_queue(sender: str, instance: Any, **kwargs: Any) -> None:
     """A worker that runs camera jobs also reads a queue named after itself. Run camera
     workers with the thread pool (or one process), so that the worker is one process."""
     global _own_hand_on_queue
@@ -156,23 +157,14 @@ def _read_own_hand_on_queue(sender: str, instance, **kwargs) -> None:
 
 
 @signals.worker_init.connect
-def _worker_metrics_in_the_worker(sender, **kwargs) -> None:
+def _worker_metrics_in_the_worker(sender: Any, **kwargs: Any) -> None:
     """A solo or thread-pool worker runs its tasks itself, so it counts and serves them."""
-    from celery.concurrency import get_implementation
-    from celery.concurrency.prefork import TaskPool as PreforkPool
-
     pool = get_implementation(sender.pool_cls)
     if isinstance(pool, type) and issubclass(pool, PreforkPool):
         return  # each child serves its own (below); the parent runs no tasks
-    from .metrics import start_worker_metrics
-
     start_worker_metrics()
 
 
 @signals.worker_process_init.connect
-def _worker_metrics_in_a_pool_child(**kwargs) -> None:
-    from celery.utils.log import current_process_index
-
-    from .metrics import start_worker_metrics
-
+def _worker_metrics_in_a_pool_child(**kwargs: Any) -> None:
     start_worker_metrics(process_index=current_process_index(base=0))

@@ -4,6 +4,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+
+from .camera_sources import camera_networks
+from .encryption import field_cipher
+from .services.audit import signing_key
 
 
 @register(Tags.security, deploy=True)
@@ -20,8 +26,6 @@ def audit_signing_key(app_configs, **kwargs):
             )
         ]
     try:
-        from .services.audit import signing_key
-
         signing_key()
     except Exception as exc:  # any unreadable key is the same misconfiguration
         return [Error(f"LFR_AUDIT_SIGNING_KEY_FILE cannot be used: {exc}", id="lfr_portal.E002")]
@@ -30,8 +34,6 @@ def audit_signing_key(app_configs, **kwargs):
 
 @register(Tags.security, deploy=True)
 def field_encryption_key(app_configs, **kwargs):
-    from .encryption import field_cipher
-
     if settings.LFR_FIELD_ENCRYPTION_KEY_AUTOCREATE:
         return []
     try:
@@ -43,10 +45,6 @@ def field_encryption_key(app_configs, **kwargs):
 
 @register(Tags.security)
 def camera_source_rules(app_configs, **kwargs):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from .camera_sources import camera_networks
-
     try:
         camera_networks()
     except ImproperlyConfigured as exc:
@@ -110,8 +108,6 @@ def separate_owner_role(app_configs, **kwargs):
 @register(Tags.database, deploy=True)
 def application_role_cannot_rewrite_the_audit_log(app_configs, databases=None, **kwargs):
     """The connected role may only SELECT and INSERT on the audit tables (PostgreSQL)."""
-    from django.db import connections
-
     if not databases or "default" not in databases:
         return []
     connection = connections["default"]

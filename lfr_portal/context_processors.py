@@ -1,15 +1,15 @@
 from django.conf import settings
 
+from .models import Role
+from .permissions import user_roles
+from .selectors.audit import can_read_audit
+
 
 def portal(request):
     roles = []
     role_names = []
     audit_reader = False
     if request.user.is_authenticated:
-        from .models import Role
-        from .permissions import user_roles
-        from .selectors.audit import can_read_audit
-
         roles = sorted(user_roles(request.user))
         # Headers show the roles as people say them, not the codes the groups are named by.
         role_names = [Role(code).label for code in roles]

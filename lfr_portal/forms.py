@@ -1,65 +1,100 @@
 """HTML forms. They check shapes; the services check the rules and say which one broke."""
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from .datetime_inputs import StorableDateTimeField
 from .engines import ENGINE_PROFILES
-from .models import Adjudication, DocumentKind, EntryCategory, Outcome, UseCase
+from .models import (
+    Adjudication,
+    Deployment,
+    DeploymentStatus,
+    DocumentKind,
+    EntryCategory,
+    Outcome,
+    UseCase,
+)
+from .models.deployments import EDITABLE_FIELDS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DeploymentForm(forms.Form):
-    title = forms.CharField(max_length=200)
+EU_FIELDS = ("eu_urgency", "eu_urgency_reason")
+
+
+def _limited_formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """The model field's form field, with its min and max as the HTML limits too."""
+    lows = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in model_field.validators if isinstance(v, MaxValueValidator)]
+    if lows:
+        kwargs.setdefault("min_value", max(lows))
+    if highs:
+        kwargs.setdefault("max_value", min(highs))
+    return model_field.formfield(**kwargs)
+
+
+class DeploymentForm(forms.ModelForm):
+    """A draft's fields, as the model declares them and their limits (EDITABLE_FIELDS)."""
+
     use_case = forms.ChoiceField(choices=UseCase.choices)
-    use_case_other = forms.CharField(
-        max_length=200, required=False, label="If other, what", help_text="Required for 'Other'."
-    )
-    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    justification = forms.CharField(
-        label="Necessity and proportionality",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Why LFR is necessary here, and why it is proportionate to the purpose.",
-    )
-    location_name = forms.CharField(max_length=200, label="Location")
-    borough = forms.CharField(max_length=100)
-    latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
-    longitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
-    radius_m = forms.IntegerField(min_value=1, max_value=5000, label="Radius (metres)")
     starts_at = StorableDateTimeField(widget=DATETIME, label="Window starts")
     ends_at = StorableDateTimeField(widget=DATETIME, label="Window ends")
     engine = forms.ChoiceField(
         choices=[(name, profile.label) for name, profile in ENGINE_PROFILES.items()]
     )
-    threshold = forms.DecimalField(max_digits=4, decimal_places=3, min_value=0, max_value=1)
-    threshold_override_reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason for a threshold below the engine's floor",
-    )
-    expected_faces = forms.IntegerField(
-        min_value=0, label="Faces expected to pass the cameras (estimate)"
-    )
-    calibration_override_reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason to proceed although the engine's calibration is missing or old",
-    )
-    false_alert_ceiling = forms.DecimalField(
-        required=False,
-        max_digits=9,
-        decimal_places=8,
-        min_value=0,
-        label="False-alert ceiling per face (optional, only stricter than the force's)",
-    )
-    critical_threat_exempt = forms.BooleanField(
-        required=False, label="Do not announce in advance (critical threat)"
-    )
-    critical_threat_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="The critical threat"
-    )
+
+    class Meta:
+        model = Deployment
+        fields = EDITABLE_FIELDS
+        formfield_callback = _limited_formfield
+        labels = {
+            "use_case_other": "If other, what",
+            "justification": "Necessity and proportionality",
+            "location_name": "Location",
+            "radius_m": "Radius (metres)",
+            "threshold_override_reason": "Reason for a threshold below the engine's floor",
+            "expected_faces": "Faces expected to pass the cameras (estimate)",
+            "calibration_override_reason": (
+                "Reason to proceed although the engine's calibration is missing or old"
+            ),
+            "false_alert_ceiling": (
+                "False-alert ceiling per face (optional, only stricter than the force's)"
+            ),
+            "critical_threat_exempt": "Do not announce in advance (critical threat)",
+            "critical_threat_reason": "The critical threat",
+            "eu_urgency": "Urgency declared (EU AI Act: start before the independent decision)",
+            "eu_urgency_reason": "The urgency",
+        }
+        help_texts = {
+            "use_case_other": "Required for 'Other'.",
+            "justification": (
+                "Why LFR is necessary here, and why it is proportionate to the purpose."
+            ),
+        }
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "justification": forms.Textarea(attrs={"rows": 5}),
+            "threshold_override_reason": forms.Textarea(attrs={"rows": 2}),
+            "calibration_override_reason": forms.Textarea(attrs={"rows": 2}),
+            "critical_threat_reason": forms.Textarea(attrs={"rows": 2}),
+            "eu_urgency_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Outside EU AI Act mode urgency means nothing; left off the form, it stays as it is.
+        if not settings.LFR_EU_AI_ACT_MODE:
+            for name in EU_FIELDS:
+                del self.fields[name]
+
+    def validate_unique(self) -> None:
+        # The services judge the whole deployment and name the rule; the form checks shapes.
+        return None
 
 
 class DocumentForm(forms.Form):
@@ -158,7 +193,5 @@ class ScheduleFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=())
 
     def __init__(self, *args, **kwargs):
-        from .models import DeploymentStatus
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any")] + list(DeploymentStatus.choices)

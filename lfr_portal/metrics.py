@@ -15,12 +15,14 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+from celery import signals
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -86,18 +88,11 @@ CAMERA_GAUGES = (
 )
 
 
-class CameraHealthCollector(Collector):
-    """Per-camera counters and gauges for live cameras, and totals over all of them."""
+class _CameraFamilies:
+    """The per-camera metric families of one scrape, filled one booking at a time."""
 
-    def collect(self) -> Iterator[Metric]:
-        from .selectors.health import (
-            analysis_rate,
-            bookings_for_metrics,
-            camera_health,
-            frame_totals,
-        )
-
-        counters = {
+    def __init__(self) -> None:
+        self.counters = {
             "frames_read": CounterMetricFamily(
                 "lfr_camera_frames_read",
                 "Frames read from the camera's source.",
@@ -117,48 +112,71 @@ class CameraHealthCollector(Collector):
                 labels=CAMERA_LABELS,
             ),
         }
-        gauges = [
+        self.gauges = [
             (GaugeMetricFamily(name, text, labels=CAMERA_LABELS), key, scale)
             for name, text, key, scale in CAMERA_GAUGES
         ]
-        behind = GaugeMetricFamily(
+        self.behind = GaugeMetricFamily(
             "lfr_camera_falling_behind",
             "1 when the camera is falling behind live (lag over 1 s, or under its analysis rate).",
             labels=CAMERA_LABELS,
         )
-        age = GaugeMetricFamily(
+        self.age = GaugeMetricFamily(
             "lfr_camera_health_age_seconds",
             "Seconds since the camera's figures were last committed.",
             labels=CAMERA_LABELS,
         )
+
+    def add(self, booking: Any, health: Any, *, now: datetime) -> None:
+        labels = [str(booking.deployment.public_id), booking.camera.name]
+        for field_name, counter in self.counters.items():
+            counter.add_metric(labels, getattr(booking, field_name))
+        figures = booking.health if isinstance(booking.health, dict) else {}
+        for gauge, key, scale in self.gauges:
+            value = figures.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                gauge.add_metric(labels, value * scale)
+        if health.verdict != "no_figures":
+            self.behind.add_metric(labels, 1 if health.falling_behind else 0)
+        if booking.health_at is not None:
+            self.age.add_metric(labels, (now - booking.health_at).total_seconds())
+
+    def families(self) -> Iterator[Metric]:
+        yield from self.counters.values()
+        yield from (family for family, _, _ in self.gauges)
+        yield self.behind
+        yield self.age
+
+
+# (health key, metric name, help) for the totals over every camera ever booked.
+FRAME_TOTALS = (
+    ("frames_read", "lfr_frames_read", "Frames read, over every camera ever booked."),
+    ("frames_analysed", "lfr_frames_analysed", "Frames analysed, over every camera."),
+    ("frames_skipped", "lfr_frames_skipped", "Frames skipped, over every camera."),
+    ("faces", "lfr_people_seen", "People seen, over every camera."),
+)
+
+
+class CameraHealthCollector(Collector):
+    """Per-camera counters and gauges for live cameras, and totals over all of them."""
+
+    def collect(self) -> Iterator[Metric]:
+        # Read at scrape time: celery.py loads this module before the app registry is ready.
+        from .selectors.health import (
+            analysis_rate,
+            bookings_for_metrics,
+            camera_health,
+            frame_totals,
+        )
+
+        cameras = _CameraFamilies()
         now = timezone.now()
         target = analysis_rate()
         for booking in bookings_for_metrics():
-            labels = [str(booking.deployment.public_id), booking.camera.name]
-            for field_name, counter in counters.items():
-                counter.add_metric(labels, getattr(booking, field_name))
-            figures = booking.health if isinstance(booking.health, dict) else {}
-            for gauge, key, scale in gauges:
-                value = figures.get(key)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    gauge.add_metric(labels, value * scale)
-            health = camera_health(booking, target_fps=target)
-            if health.verdict != "no_figures":
-                behind.add_metric(labels, 1 if health.falling_behind else 0)
-            if booking.health_at is not None:
-                age.add_metric(labels, (now - booking.health_at).total_seconds())
-        yield from counters.values()
-        yield from (family for family, _, _ in gauges)
-        yield behind
-        yield age
-
+            cameras.add(booking, camera_health(booking, target_fps=target), now=now)
+        yield from cameras.families()
         totals = frame_totals()
-        for key, name, text in (
-            ("frames_read", "lfr_frames_read", "Frames read, over every camera ever booked."),
-            ("frames_analysed", "lfr_frames_analysed", "Frames analysed, over every camera."),
-            ("frames_skipped", "lfr_frames_skipped", "Frames skipped, over every camera."),
-            ("faces", "lfr_people_seen", "People seen, over every camera."),
-        ):
+        for key, name, text in FRAME_TOTALS:
             yield CounterMetricFamily(name, text, value=totals[key])
 
 
@@ -166,6 +184,7 @@ class AlertLatencyCollector(Collector):
     """Alert latency over the recent window, as a histogram Prometheus can take quantiles of."""
 
     def collect(self) -> Iterator[Metric]:
+        # Read at scrape time: celery.py loads this module before the app registry is ready.
         from .selectors.health import alert_latency_histogram
 
         histogram = alert_latency_histogram()
@@ -270,8 +289,6 @@ def connect_task_signals() -> None:
     global _signals_connected
     if _signals_connected:
         return
-    from celery import signals
-
     signals.task_prerun.connect(task_started, weak=False)
     signals.task_postrun.connect(task_finished, weak=False)
     _signals_connected = True
@@ -283,8 +300,6 @@ def serve_worker_metrics(port: int) -> bool:
     global _server_started
     if _server_started or port <= 0:
         return False
-    from prometheus_client import start_http_server
-
     address = settings.LFR_WORKER_METRICS_ADDR
     try:
         start_http_server(port, addr=address, registry=WORKER_REGISTRY)

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .models import Role
+from .services.accounts import account_sync_from_provider
 
 
 def _as_list(value):
@@ -68,8 +69,6 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
         return self._sync(claims)
 
     def _sync(self, claims):
-        from .services.accounts import account_sync_from_provider
-
         return account_sync_from_provider(
             username=self._username(claims),
             roles=roles_from_claims(claims),

@@ -1,15 +1,29 @@
-"""Roles, object permissions and the DRF permission classes built on them."""
+"""Roles, object permissions and the DRF permission classes built on them.
+
+The deployment predicates here are the one statement of who may do what to a
+deployment: the services refuse when one fails and the pages offer only what passes.
+"""
+
+from typing import Any
 
 from django.conf import settings
 from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.permissions import BasePermission
 
-from .models import Role
+from .models import Deployment, DeploymentStatus, Role
 
 OPERATE_DEPLOYMENT = "lfr_portal.operate_deployment"
 
+S = DeploymentStatus
+# Only drafts and rejected deployments take changes; editing a rejected one reopens it.
+EDITABLE_STATES = (S.DRAFT, S.REJECTED)
+# A deployment whose recognition has started and not yet ended.
+RUNNING_STATES = (S.LIVE, S.SUSPENDED)
+# Nothing but reading happens after these.
+ENDED_STATES = (S.COMPLETED, S.CANCELLED)
 
-def user_roles(user):
+
+def user_roles(user: Any) -> set[str]:
     if not user or not user.is_authenticated:
         return set()
     cached = getattr(user, "_lfr_roles", None)
@@ -20,48 +34,76 @@ def user_roles(user):
     return cached
 
 
-def has_role(user, *roles):
+def has_role(user: Any, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
-def role_label(user):
+def role_label(user: Any) -> str:
     """The user's roles as the audit trail records them."""
     return ",".join(sorted(user_roles(user)))
 
 
-def rank_at_least(user, minimum):
+def rank_at_least(user: Any, minimum: str) -> bool:
     ranks = settings.LFR_RANKS
     officer = getattr(user, "officer", None)
     if officer is None or officer.rank not in ranks or minimum not in ranks:
         return False
-    return ranks.index(officer.rank) >= ranks.index(minimum)
+    return bool(ranks.index(officer.rank) >= ranks.index(minimum))
 
 
-def is_authorising_officer(user):
+def is_authorising_officer(user: Any) -> bool:
     """Holds the role and the minimum rank the force has set for it."""
     return has_role(user, Role.AUTHORISING_OFFICER) and rank_at_least(
         user, settings.LFR_AO_MIN_RANK
     )
 
 
-def can_operate(user, deployment):
-    return has_role(user, Role.OPERATOR) and user.has_perm(OPERATE_DEPLOYMENT, deployment)
+def can_operate(user: Any, deployment: Deployment) -> bool:
+    return has_role(user, Role.OPERATOR) and bool(user.has_perm(OPERATE_DEPLOYMENT, deployment))
 
 
-def grant_operator(user, deployment):
+def grant_operator(user: Any, deployment: Deployment) -> None:
     assign_perm(OPERATE_DEPLOYMENT, user, deployment)
 
 
-def revoke_operator(user, deployment):
+def revoke_operator(user: Any, deployment: Deployment) -> None:
     remove_perm(OPERATE_DEPLOYMENT, user, deployment)
 
 
-def can_publish_signage_photos(user):
+def is_drafting_planner(user: Any, deployment: Deployment) -> bool:
+    """A planner changes only the deployments they drafted."""
+    return has_role(user, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == user.pk
+
+
+def can_edit_deployment(user: Any, deployment: Deployment) -> bool:
+    return is_drafting_planner(user, deployment) and deployment.status in EDITABLE_STATES
+
+
+def can_submit_deployment(user: Any, deployment: Deployment) -> bool:
+    return is_drafting_planner(user, deployment) and deployment.status == S.DRAFT
+
+
+def can_decide_deployment(user: Any, deployment: Deployment) -> bool:
+    """An authorising officer who did not draft it (four eyes)."""
+    return is_authorising_officer(user) and deployment.created_by_id != user.pk
+
+
+def can_run_deployment(user: Any, deployment: Deployment) -> bool:
+    """Starting and stopping: an assigned operator or an authorising officer."""
+    return can_operate(user, deployment) or is_authorising_officer(user)
+
+
+def can_manage_deployment(user: Any, deployment: Deployment) -> bool:
+    """Cancelling and assigning operators: its planner or an authorising officer."""
+    return is_drafting_planner(user, deployment) or is_authorising_officer(user)
+
+
+def can_publish_signage_photos(user: Any) -> bool:
     """Authorising and compliance officers decide which signage photos the public sees."""
     return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
 
 
-def can_see_biometrics(user):
+def can_see_biometrics(user: Any) -> bool:
     """Compliance officers read everything except biometric images."""
     return has_role(user, Role.AUTHORISING_OFFICER, Role.WATCHLIST_MANAGER, Role.OPERATOR)
 
@@ -71,6 +113,6 @@ class HasAnyRole(BasePermission):
 
     message = "Your role does not allow this."
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Any, view: Any) -> bool:
         allowed = getattr(view, "allowed_roles", ())
         return has_role(request.user, *allowed)

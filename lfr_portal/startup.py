@@ -1,15 +1,28 @@
-"""Turning configuration mistakes into one line that names the setting."""
+"""Turning configuration mistakes into one line that names the setting.
+
+Used by manage.py, by the preflight command and by Celery's worker and beat start-up,
+so each refuses to start in the same words.
+"""
+
+from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+from django.core.management.base import CommandError
+from django.db.utils import OperationalError
+
+from .settings.env import redact_url
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 
-def _database_error_line(exc):
-    from django.conf import settings
-
-    from .settings.env import redact_url
-
+def database_error_line(exc: Exception) -> str:
+    """One line naming DATABASE_URL (its password left out) and what went wrong."""
     db = settings.DATABASES["default"]
     where = db.get("NAME")
     if db.get("HOST"):
@@ -21,15 +34,25 @@ def _database_error_line(exc):
     )
 
 
-def run_cli(argv):
-    from django.core.management import execute_from_command_line
-    from django.db.utils import OperationalError
+def check_broker(app: Celery, *, timeout: float = 5) -> None:
+    """Raise CommandError naming CELERY_BROKER_URL when the broker cannot be reached."""
+    url = settings.CELERY_BROKER_URL
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:  # kombu raises transport-specific errors
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CommandError(
+            f"cannot reach the Celery broker set by CELERY_BROKER_URL ({redact_url(url)}): {detail}"
+        ) from None
 
+
+def run_cli(argv: list[str]) -> None:
     try:
         execute_from_command_line(argv)
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)
     except OperationalError as exc:
-        sys.stderr.write(_database_error_line(exc) + "\n")
+        sys.stderr.write(database_error_line(exc) + "\n")
         sys.exit(2)

@@ -3,9 +3,15 @@
 import socket
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from .models import Deployment, DeploymentStatus
-from .services.deployments import deployment_complete_if_window_ended
+from .services.accuracy import alerts_flag_overdue
+from .services.audit import audit_prune, audit_tree_head_tick, audit_verification_record
+from .services.deployment_lifecycle import deployment_complete_if_window_ended
+from .services.recognition import alert_crops_store as store_alert_crops
+from .services.retention import retention_apply
 from .services.system import worker_heartbeat_record
 
 
@@ -17,8 +23,6 @@ def worker_heartbeat(queue="default"):
 @shared_task(name="lfr_portal.enforce_windows", soft_time_limit=50, time_limit=60)
 def enforce_windows():
     """Complete every live (or suspended) deployment whose authorised window has ended."""
-    from django.utils import timezone
-
     ended = Deployment.objects.filter(
         status__in=[DeploymentStatus.LIVE, DeploymentStatus.SUSPENDED],
         ends_at__lte=timezone.now(),
@@ -30,19 +34,12 @@ def enforce_windows():
 @shared_task(name="lfr_portal.audit_checkpoint", soft_time_limit=50, time_limit=60)
 def audit_checkpoint():
     """Sign a tree head of the audit log when it grew (beat: every minute)."""
-    from .services.audit import audit_tree_head_tick
-
     audit_tree_head_tick()
 
 
 @shared_task(name="lfr_portal.audit_retention", soft_time_limit=1800, time_limit=1900)
 def audit_retention():
     """Remove audit rows past their retention period (the database decides which)."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from .services.audit import audit_prune
-
     audit_prune(before=timezone.now() - settings.LFR_AUDIT_RETENTION)
 
 
@@ -52,8 +49,6 @@ def audit_verify() -> bool:
 
     Read-only apart from its one audit row, so a repeated run only records once more.
     """
-    from .services.audit import audit_verification_record
-
     event, _ = audit_verification_record()
     return event.changes["ok"]
 
@@ -61,23 +56,17 @@ def audit_verify() -> bool:
 @shared_task(name="lfr_portal.apply_retention", soft_time_limit=1700, time_limit=1800)
 def apply_retention():
     """Apply every retention rule; batches are short, so a killed run just resumes next time."""
-    from .services.retention import retention_apply
-
     retention_apply()
 
 
 @shared_task(name="lfr_portal.flag_overdue_alerts", soft_time_limit=50, time_limit=60)
 def flag_overdue_alerts():
     """Flag, once each and on the audit trail, alerts left unadjudicated past the due time."""
-    from .services.accuracy import alerts_flag_overdue
-
     return alerts_flag_overdue()
 
 
 @shared_task(name="lfr_portal.alert_crops_store", soft_time_limit=50, time_limit=60)
 def alert_crops_store():
     """Retry moving alert crops held in the database to the media store."""
-    from .services.recognition import alert_crops_store as store
-
-    stored, waiting = store()
+    stored, waiting = store_alert_crops()
     return {"stored": stored, "waiting": waiting}

@@ -13,6 +13,7 @@ from .views import (
     operator,
     pages,
     retention,
+    signage_photos,
     watchlists,
 )
 
@@ -74,12 +75,12 @@ urlpatterns = [
     path(D + "evidence/", field.field_evidence, name="field-evidence"),
     path(
         "signs/<uuid:sign_id>/photo/publish/",
-        deployments.signage_photo_publish,
+        signage_photos.signage_photo_publish,
         name="signage-photo-publish",
     ),
     path(
         "signs/<uuid:sign_id>/photo/withdraw/",
-        deployments.signage_photo_withdraw,
+        signage_photos.signage_photo_withdraw,
         name="signage-photo-withdraw",
     ),
     path(D + "operate/", operator.operate, name="deployment-operate"),

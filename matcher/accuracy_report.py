@@ -83,7 +83,9 @@ class ReportData:
     unmatched: dict[str, list[str]] = field(default_factory=dict)
 
 
-def det_points(genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray):
+def det_points(
+    genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """FMR (impostors >= t) and FNMR (genuines < t) at each threshold, by sorting once."""
     impostor = np.sort(np.asarray(impostor, dtype=np.float64))
     genuine = np.sort(np.asarray(genuine, dtype=np.float64))
@@ -102,7 +104,7 @@ def det_points(genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray
 
 def det_png(curves: Sequence[Curve], *, title: str, threshold: float) -> bytes:
     """DET curves (log-log) with each curve's operating point at the threshold marked."""
-    import matplotlib
+    import matplotlib  # heavy: only a report with figures needs it
 
     matplotlib.use("Agg")  # files only; never a window
     from matplotlib import pyplot as plt
@@ -177,8 +179,25 @@ code { word-break: break-all; }
 
 
 def render(data: ReportData) -> str:
+    """The whole report as one self-contained HTML page."""
+    parts = _summary(data) + _findings(data) + _method(data)
+    for attribute in dict.fromkeys(row.attribute for row in data.rows):
+        parts += _attribute_section(data, attribute)
+    png = det_png([data.overall], title="DET, all identities", threshold=data.threshold)
+    parts += [
+        "<h2>All identities</h2>",
+        f'<figure><img src="{data_uri(png)}" alt="DET curve, all identities" '
+        'width="576" height="450"><figcaption>DET curve, all identities.</figcaption></figure>',
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _summary(data: ReportData) -> list[str]:
+    """The page head and what was measured."""
     e = html.escape
-    parts = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -207,6 +226,12 @@ def render(data: ReportData) -> str:
         f"<tr><th>False non-match rate, all</th><td>{_ci(data.overall_fnmr)}</td></tr>",
         "</table>",
     ]
+
+
+def _findings(data: ReportData) -> list[str]:
+    """Which groups, if any, differ significantly from the others."""
+    e = html.escape
+    parts = []
     flagged = [row for row in data.rows if row.flagged]
     parts.append("<h2>Findings</h2>")
     if not data.rows:
@@ -228,7 +253,12 @@ def render(data: ReportData) -> str:
             f"at the Bonferroni-corrected level {_alpha(data.bonferroni_alpha)} "
             f"({data.tests} comparisons).</p>"
         )
-    parts += [
+    return parts
+
+
+def _method(data: ReportData) -> list[str]:
+    """How the figures were computed, and the caution they need."""
+    return [
         "<h2>Method</h2>",
         "<ul>",
         "<li>Every image is embedded once; every pair of images of the same identity is a "
@@ -250,46 +280,41 @@ def render(data: ReportData) -> str:
         "flag as a reason to investigate, and an absence of flags as no proof of equality.</li>",
         "</ul>",
     ]
-    attributes = list(dict.fromkeys(row.attribute for row in data.rows))
-    for attribute in attributes:
-        rows = [row for row in data.rows if row.attribute == attribute]
-        parts += [
-            f"<h2>By {e(attribute)}</h2>",
-            "<table>",
-            "<thead><tr><th>Group</th><th>Identities</th><th>Images</th><th>FNMR</th>"
-            "<th>FMR</th><th>FMR, other groups</th><th>p (Fisher)</th><th>Flag</th></tr>"
-            "</thead>",
-            "<tbody>",
-        ]
-        for row in rows:
-            parts.append(
-                f'<tr class="{"flagged" if row.flagged else "group"}">'
-                f"<td>{e(row.value)}</td><td>{row.identities:,}</td><td>{row.images:,}</td>"
-                f"<td>{_ci(row.fnmr)}</td><td>{_ci(row.fmr)}</td><td>{_ci(row.rest_fmr)}</td>"
-                f"<td>{_p(row.p_value)}</td>"
-                f"<td>{'significant difference' if row.flagged else '–'}</td></tr>"
-            )
-        parts += ["</tbody>", "</table>"]
-        missing = data.unmatched.get(attribute) or []
-        if missing:
-            parts.append(
-                f"<p>Not in any {e(attribute)} group (no value in the groups file): "
-                f"{e(', '.join(missing))}.</p>"
-            )
-        curves = data.curves.get(attribute, [])
-        if curves:
-            png = det_png(curves, title=f"DET by {attribute}", threshold=data.threshold)
-            parts.append(
-                f'<figure><img src="{data_uri(png)}" alt="DET curves by {e(attribute)}" '
-                'width="576" height="450">'
-                f"<figcaption>DET curves by {e(attribute)}.</figcaption></figure>"
-            )
-    png = det_png([data.overall], title="DET, all identities", threshold=data.threshold)
-    parts += [
-        "<h2>All identities</h2>",
-        f'<figure><img src="{data_uri(png)}" alt="DET curve, all identities" '
-        'width="576" height="450"><figcaption>DET curve, all identities.</figcaption></figure>',
-        "</body>",
-        "</html>",
+
+
+def _attribute_section(data: ReportData, attribute: str) -> list[str]:
+    """One attribute's table of groups, the identities it leaves out, and its DET curves."""
+    e = html.escape
+    rows = [row for row in data.rows if row.attribute == attribute]
+    parts = [
+        f"<h2>By {e(attribute)}</h2>",
+        "<table>",
+        "<thead><tr><th>Group</th><th>Identities</th><th>Images</th><th>FNMR</th>"
+        "<th>FMR</th><th>FMR, other groups</th><th>p (Fisher)</th><th>Flag</th></tr>"
+        "</thead>",
+        "<tbody>",
     ]
-    return "\n".join(parts) + "\n"
+    for row in rows:
+        parts.append(
+            f'<tr class="{"flagged" if row.flagged else "group"}">'
+            f"<td>{e(row.value)}</td><td>{row.identities:,}</td><td>{row.images:,}</td>"
+            f"<td>{_ci(row.fnmr)}</td><td>{_ci(row.fmr)}</td><td>{_ci(row.rest_fmr)}</td>"
+            f"<td>{_p(row.p_value)}</td>"
+            f"<td>{'significant difference' if row.flagged else '–'}</td></tr>"
+        )
+    parts += ["</tbody>", "</table>"]
+    missing = data.unmatched.get(attribute) or []
+    if missing:
+        parts.append(
+            f"<p>Not in any {e(attribute)} group (no value in the groups file): "
+            f"{e(', '.join(missing))}.</p>"
+        )
+    curves = data.curves.get(attribute, [])
+    if curves:
+        png = det_png(curves, title=f"DET by {attribute}", threshold=data.threshold)
+        parts.append(
+            f'<figure><img src="{data_uri(png)}" alt="DET curves by {e(attribute)}" '
+            'width="576" height="450">'
+            f"<figcaption>DET curves by {e(attribute)}.</figcaption></figure>"
+        )
+    return parts

@@ -16,6 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+
+from lfr_portal.settings.env import face_sets_extra
+
 BUNDLED_ROOT = Path(__file__).resolve().parent / "sample_faces"
 BUNDLED_SET_NAME = "att_faces"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pgm", ".bmp"}
@@ -50,12 +54,8 @@ def extra_roots() -> list[Path]:
     """The folders named by LFR_FACE_SETS_EXTRA, read from Django's settings when they are
     configured and otherwise from the environment by the same rule (the video builder
     runs as a plain script)."""
-    from django.conf import settings
-
     if settings.configured:
         return [Path(p) for p in settings.LFR_FACE_SETS_EXTRA]
-    from lfr_portal.settings.env import face_sets_extra
-
     return face_sets_extra()
 
 

@@ -1,9 +1,9 @@
 """The recognition job of one camera: frames in, alerts for matches out, nothing else kept.
 
 A reader thread takes frames from the source as fast as it delivers them and keeps only
-the newest (matcher.sources.FrameReader), so a live camera is never fallen behind: frames
+the newest (matcher.frame_reader.FrameReader), so a live camera is never fallen behind: frames
 the analyser had no time for are counted as skipped, never queued. Each frame goes
-through one step, matcher.live.CameraAnalyser.analyse.
+through one step, matcher.pipeline.process_frame.
 
 The job runs for a bounded time, committing a chunk of frames at a time (counts, health
 figures, the source position, the matched people still in view and any alerts,
@@ -16,7 +16,8 @@ the analyser's track of it, which is overwritten when the track ends; only the c
 people survives.
 
 While the database is unreachable the job stops reading frames and holds the chunk in
-hand, retrying with backoff, so a database restart costs a pause, not frames or alerts.
+hand, retrying with backoff (matcher.recognition_store), so a database restart costs a
+pause, not frames or alerts.
 """
 
 from __future__ import annotations
@@ -31,41 +32,34 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from lfr_portal.models import CameraState
 from lfr_portal.selectors.recognition import (
+    CameraJobContext,
     camera_job_context,
-    deployment_still_live,
     watchlist_matrix,
 )
 from lfr_portal.services import recognition as svc
-from lfr_portal.services.deployments import deployment_complete_if_window_ended
+from lfr_portal.services.deployment_lifecycle import deployment_complete_if_window_ended
 from matcher import pipeline
-from matcher.engines import get_engine
-from matcher.live import AnalysisSettings, CameraAnalyser, HealthWindow
+from matcher.camera_tracks import AnalysisSettings, CameraTracks
+from matcher.engines import Engine, get_engine
+from matcher.frame_reader import Frame, FrameReader
+from matcher.live import HealthWindow
+from matcher.recognition_store import DATABASE_ERRORS, RecognitionStore
 from matcher.sources import (
-    FrameReader,
     FrameSource,
     SourceEnded,
     SourceError,
     SourceLost,
     parse_source,
 )
+from matcher.stream_recovery import STOP_CHECK_SECONDS, open_with_retry, reconnect
 
 # Logs name cameras and counts, never faces: no box, score or vector of a
 # passer-by is ever formatted into a message.
 log = logging.getLogger(__name__)
-
-STOP_CHECK_SECONDS = 0.5
-RECONNECT_BACKOFF = (0.5, 1, 2, 4, 8, 10)
-DATABASE_ERRORS = (OperationalError, InterfaceError)
-DATABASE_BACKOFF = (0.5, 1, 2, 3)
-# Longer than a database restart takes, and short enough that a round (60 s) plus this
-# wait ends inside camera_run's soft time limit (180 s); past it the task fails and is
-# retried, and beat's watchdog restarts the job once the database is back.
-DATABASE_WAIT_SECONDS = 100
 
 
 @dataclass
@@ -74,23 +68,41 @@ class _Session:
 
     token: str
     reader: FrameReader
-    analyser: CameraAnalyser
+    tracks: CameraTracks
     # Whether frames come as a live camera's (a stream, or a file paced like one).
     live: bool
     # For a file read at leisure: the wall time its frame 0 stands for, so that alert
     # times and the cooldown follow the video's own clock.
     anchor: float = 0.0
-    matrix_key: tuple = ()
+    matrix_key: tuple[int, str] | None = None
     # Reader counters and file position already committed.
     read_committed: int = 0
     skipped_committed: int = 0
     position_committed: int = 0
-    # Frames the analyser passed over (not due under the analysis rate), not yet committed.
+    # Frames the analysis rate passed over, not yet committed.
     passed_over: int = 0
     health: HealthWindow = field(default_factory=HealthWindow)
-    # The checkpoint this session handed on at, and when.
+    # The last checkpoint committed, and when this session handed the camera on.
     chunk_index: int = -1
     handed_on_at: float = 0.0
+
+
+@dataclass
+class _Chunk:
+    """The frames analysed since the last commit: counts and alerts only."""
+
+    frames: int = 0
+    faces: int = 0
+    drafts: list[svc.AlertDraft] = field(default_factory=list)
+
+
+@dataclass
+class _Clock:
+    """When the running job next renews its heartbeat, checks it may go on, and stops."""
+
+    deadline: float
+    next_check: float = 0.0
+    next_beat: float = 0.0
 
 
 # One entry per camera this process is running; a continuation task that lands on
@@ -127,18 +139,18 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
     token = session.token if session else uuid.uuid4().hex
     if not svc.camera_job_claim(booking_id=booking_id, token=token):
         return JobOutcome.BUSY
+    store = RecognitionStore(
+        booking_id=booking_id, deployment_id=context.deployment_id, token=token
+    )
     try:
-        return _run(context, session, token, time_budget or settings.LFR_RECOGNITION_TASK_SECONDS)
+        return _run(context, session, store, time_budget or settings.LFR_RECOGNITION_TASK_SECONDS)
     except svc.JobSuperseded:
         _close_session(booking_id)
         return JobOutcome.BUSY
     except SourceError as exc:
         # A reconnect the camera source rules refuse (the name now resolves elsewhere).
         _close_session(booking_id)
-        svc.camera_state_set(booking_id=booking_id, state=CameraState.FAILED, detail=str(exc))
-        svc.camera_job_release(booking_id=booking_id, token=token)
-        log.warning("camera job %s failed: %s", booking_id, exc)
-        return JobOutcome.FAILED
+        return _fail(store, exc)
     except Exception:
         # The frames read since the last commit were never counted (the database stayed
         # away too long, the time limit struck), so the next task must reopen the source
@@ -151,100 +163,107 @@ def run_camera_job(booking_id: int, *, time_budget: float | None = None) -> str:
         raise
 
 
-def _run(context, session, token, time_budget):
-    booking_id = context.booking_id
+def _run(
+    context: CameraJobContext,
+    session: _Session | None,
+    store: RecognitionStore,
+    time_budget: float,
+) -> str:
     engine = get_engine(context.engine)
     if session is None:
-        try:
-            spec = parse_source(context.source_url)
-            source = _open_with_retry(context, spec, token)
-        except SourceError as exc:
-            svc.camera_state_set(booking_id=booking_id, state=CameraState.FAILED, detail=str(exc))
-            svc.camera_job_release(booking_id=booking_id, token=token)
-            log.warning("camera job %s failed: %s", booking_id, exc)
-            return JobOutcome.FAILED
-        if source is None:
-            # Stopped while the stream was still down: let go of the camera all the same.
-            return _finish(context, token, JobOutcome.STOPPED)
-        session = _new_session(context, source, engine, token)
-        with _sessions_lock:
-            _sessions[booking_id] = session
-    # A hand-on may land on another thread of this process, which has its own engine.
-    session.analyser.engine = engine
-    svc.camera_state_set(booking_id=booking_id, state=CameraState.RUNNING)
+        opened = _open_session(context, store, engine)
+        if isinstance(opened, str):
+            return opened
+        session = opened
+    svc.camera_state_set(booking_id=context.booking_id, state=CameraState.RUNNING)
     _load_watchlist(session, context, engine)
-
-    chunk_index = context.chunk_index
-    chunk_frames = settings.LFR_RECOGNITION_CHUNK_FRAMES
-    deadline = time.monotonic() + time_budget
-    next_check = next_beat = 0.0
+    session.chunk_index = context.chunk_index
+    clock = _Clock(deadline=time.monotonic() + time_budget)
     while True:
-        frames = faces = 0
-        drafts: list[svc.AlertDraft] = []
-        outcome = None
-        while frames < chunk_frames and not drafts:
-            if time.monotonic() >= next_beat:
-                # A steady heartbeat, however long a chunk takes, so that pages can show a
-                # camera whose job died as not responding within seconds.
-                next_beat = time.monotonic() + settings.LFR_CAMERA_HEARTBEAT_SECONDS
-                _until_database_answers(
-                    context, token, svc.camera_job_heartbeat, booking_id=booking_id, token=token
-                )
-            if time.monotonic() >= next_check:
-                next_check = time.monotonic() + STOP_CHECK_SECONDS
-                if not _until_database_answers(
-                    context, token, deployment_still_live, context.deployment_id
-                ):
-                    outcome = JobOutcome.STOPPED
-                    break
-            if not (context.starts_at <= timezone.now() < context.ends_at):
-                # Never a frame outside the authorised window.
-                outcome = JobOutcome.STOPPED
-                break
-            if time.monotonic() >= deadline:
-                break
-            try:
-                frame = session.reader.next_frame(timeout=STOP_CHECK_SECONDS)
-            except SourceEnded:
-                outcome = JobOutcome.ENDED
-                break
-            except SourceLost as exc:
-                chunk_index += 1
-                _commit(context, token, chunk_index, session, frames, faces, drafts)
-                frames = faces = 0
-                drafts = []
-                if not _reconnect(context, session, token, str(exc)):
-                    outcome = JobOutcome.STOPPED
-                    break
-                continue
-            if frame is None:
-                continue
-            new_faces, new_drafts = _analyse_frame(session, frame)
-            if new_faces is None:
-                continue
-            frames += 1
-            faces += new_faces
-            drafts.extend(new_drafts)
-        if frames or drafts or outcome is not None:
-            chunk_index += 1
-            _commit(context, token, chunk_index, session, frames, faces, drafts)
+        chunk, outcome = _read_chunk(context, session, store, engine, clock)
+        if chunk.frames or chunk.drafts or outcome is not None:
+            _commit(store, session, chunk)
         if outcome is not None:
-            return _finish(context, token, outcome)
-        if time.monotonic() >= deadline:
-            _until_database_answers(
-                context, token, svc.camera_job_heartbeat, booking_id=booking_id, token=token
-            )
-            session.chunk_index, session.handed_on_at = chunk_index, time.monotonic()
+            return _finish(context, store, outcome)
+        if time.monotonic() >= clock.deadline:
+            store.heartbeat()
+            session.handed_on_at = time.monotonic()
             # The next task takes the camera from here (tasks.camera_run sends it to this
             # process's own queue, so it normally finds this session).
-            _until_database_answers(
-                context, token, svc.camera_job_release, booking_id=booking_id, token=token
-            )
+            store.release()
             return JobOutcome.CONTINUE
 
 
-def analysis_settings_for(context) -> AnalysisSettings:
-    """The analysis of this camera: the defaults in matcher.live, as settings override them."""
+def _open_session(
+    context: CameraJobContext, store: RecognitionStore, engine: Engine
+) -> _Session | str:
+    """This camera's new session, or the job's outcome when its source cannot be had."""
+    try:
+        spec = parse_source(context.source_url)
+        source = open_with_retry(context, spec, store)
+    except SourceError as exc:
+        return _fail(store, exc)
+    if source is None:
+        # Stopped while the stream was still down: let go of the camera all the same.
+        return _finish(context, store, JobOutcome.STOPPED)
+    session = _new_session(context, source, engine, store.token)
+    with _sessions_lock:
+        _sessions[context.booking_id] = session
+    return session
+
+
+def _read_chunk(
+    context: CameraJobContext,
+    session: _Session,
+    store: RecognitionStore,
+    engine: Engine,
+    clock: _Clock,
+) -> tuple[_Chunk, str | None]:
+    """Analyse frames until the chunk is full, an alert is raised, the round's time is up
+    or the job must stop; (the chunk, the outcome if the job ends)."""
+    chunk = _Chunk()
+    while chunk.frames < settings.LFR_RECOGNITION_CHUNK_FRAMES and not chunk.drafts:
+        outcome = _stop_reason(context, store, clock)
+        if outcome is not None:
+            return chunk, outcome
+        if time.monotonic() >= clock.deadline:
+            break
+        try:
+            frame = session.reader.next_frame(timeout=STOP_CHECK_SECONDS)
+        except SourceEnded:
+            return chunk, JobOutcome.ENDED
+        except SourceLost as exc:
+            _commit(store, session, chunk)
+            chunk = _Chunk()
+            if not reconnect(context, session.reader, store, str(exc)):
+                return chunk, JobOutcome.STOPPED
+            continue
+        if frame is not None:
+            _analyse_frame(session, engine, frame, chunk)
+    return chunk, None
+
+
+def _stop_reason(context: CameraJobContext, store: RecognitionStore, clock: _Clock) -> str | None:
+    """STOPPED once the deployment is no longer live or its window has closed; the
+    heartbeat is renewed on the way."""
+    if time.monotonic() >= clock.next_beat:
+        # A steady heartbeat, however long a chunk takes, so that pages can show a
+        # camera whose job died as not responding within seconds.
+        clock.next_beat = time.monotonic() + settings.LFR_CAMERA_HEARTBEAT_SECONDS
+        store.heartbeat()
+    if time.monotonic() >= clock.next_check:
+        clock.next_check = time.monotonic() + STOP_CHECK_SECONDS
+        if not store.deployment_still_live():
+            return JobOutcome.STOPPED
+    if not (context.starts_at <= timezone.now() < context.ends_at):
+        # Never a frame outside the authorised window.
+        return JobOutcome.STOPPED
+    return None
+
+
+def analysis_settings_for(context: CameraJobContext) -> AnalysisSettings:
+    """The analysis of this camera: the defaults in matcher.camera_tracks, as settings
+    override them."""
     overrides = {
         "min_face_px": context.min_face_px or settings.LFR_MIN_FACE_PX,
         "analysis_fps": settings.LFR_ANALYSIS_FPS,
@@ -254,14 +273,15 @@ def analysis_settings_for(context) -> AnalysisSettings:
     return AnalysisSettings(**{name: value for name, value in overrides.items() if value})
 
 
-def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
+def _new_session(
+    context: CameraJobContext, source: FrameSource, engine: Engine, token: str
+) -> _Session:
     live = not source.is_file or source.spec.realtime
     reader = FrameReader(source, live=live)
     reader.start()
-    analyser = CameraAnalyser(
-        engine,
+    tracks = CameraTracks(
         entry_ids=[],
-        matrix=_empty_matrix(engine.dim),
+        matrix=np.zeros((0, engine.dim), dtype=np.float32),
         threshold=context.threshold,
         settings=analysis_settings_for(context),
     )
@@ -270,42 +290,38 @@ def _new_session(context, source: FrameSource, engine, token: str) -> _Session:
         "camera job %s opened its source (%.1f fps; analysing up to %.1f a second)",
         context.booking_id,
         reader.fps,
-        analyser.settings.analysis_fps,
-    )
-    anchor = time.time() - context.source_position / fps
-    session = _Session(
-        token=token,
-        reader=reader,
-        analyser=analyser,
-        live=live,
-        anchor=anchor,
-        position_committed=context.source_position,
+        tracks.settings.analysis_fps,
     )
     if context.matched_tracks:
         # People matched here by the job this one takes over from: still in view, they
         # raise no second alert.
-        analyser.restore_matched(context.matched_tracks)
-    return session
+        tracks.restore_matched(context.matched_tracks)
+    return _Session(
+        token=token,
+        reader=reader,
+        tracks=tracks,
+        live=live,
+        anchor=time.time() - context.source_position / fps,
+        position_committed=context.source_position,
+    )
 
 
-def _empty_matrix(dim: int) -> np.ndarray:
-    return np.zeros((0, dim), dtype=np.float32)
-
-
-def _analyse_frame(session: _Session, frame) -> tuple[int | None, list[svc.AlertDraft]]:
-    """One frame through the analyser: (new people, alert drafts), or (None, []) when the
-    analysis rate passed it over. The frame's pixels are overwritten afterwards, analysed or
-    not: an alert keeps its own copy of the crop."""
+def _analyse_frame(session: _Session, engine: Engine, frame: Frame, chunk: _Chunk) -> None:
+    """One frame through the per-frame step, its people and alerts added to the chunk. The
+    frame's pixels are overwritten afterwards, analysed or passed over: an alert keeps its
+    own copy of the crop."""
     try:
-        analysis = session.analyser.analyse(frame)
+        analysis = pipeline.process_frame(session.tracks, frame, engine)
     finally:
         pipeline.wipe(frame.image)
     if analysis is None:
         session.passed_over += 1
-        return None, []
+        return
     lag = time.time() - frame.captured_at if session.live else None
     session.health.add(analysis, lag)
-    drafts = [
+    chunk.frames += 1
+    chunk.faces += analysis.new_people
+    chunk.drafts.extend(
         svc.AlertDraft(
             entry_id=alert.entry_id,
             score=alert.score,
@@ -315,8 +331,7 @@ def _analyse_frame(session: _Session, frame) -> tuple[int | None, list[svc.Alert
             crop_jpeg=alert.crop_jpeg,
         )
         for alert in analysis.alerts
-    ]
-    return analysis.new_people, drafts
+    )
 
 
 def _when(session: _Session, captured_at: float, stream_time: float) -> datetime:
@@ -326,7 +341,8 @@ def _when(session: _Session, captured_at: float, stream_time: float) -> datetime
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def _commit(context, token, chunk_index, session, frames, faces, drafts):
+def _commit(store: RecognitionStore, session: _Session, chunk: _Chunk) -> None:
+    """Commit the chunk as the next checkpoint, with the health figures of its window."""
     reader = session.reader
     read, skipped = reader.frames_read, reader.frames_skipped
     window, session.health = session.health, HealthWindow()
@@ -337,39 +353,33 @@ def _commit(context, token, chunk_index, session, frames, faces, drafts):
     if reader.is_file and covered >= 0:
         # A file is counted by the position committed with the chunk, which is where a
         # job that takes over resumes: every frame up to it analysed or skipped, once.
-        window.read, window.skipped = covered, covered - frames
-    health = window.as_dict(
-        source_fps=reader.fps,
-        detect_scale=session.analyser.scale,
-        people_in_view=session.analyser.people_in_view,
-    )
-    # A retry of a chunk whose commit did land (the answer was lost) writes nothing twice.
-    _until_database_answers(
-        context,
-        token,
-        svc.recognition_chunk_commit,
-        booking_id=context.booking_id,
-        chunk_index=chunk_index,
+        window.read, window.skipped = covered, covered - chunk.frames
+    store.chunk_commit(
+        chunk_index=session.chunk_index + 1,
         source_position=position,
-        frames=frames,
-        faces=faces,
-        alerts=drafts,
-        token=token,
+        frames=chunk.frames,
+        faces=chunk.faces,
+        alerts=chunk.drafts,
         frames_read=window.read,
         frames_skipped=window.skipped,
-        health=health,
-        matched_tracks=session.analyser.export_matched(),
+        health=window.as_dict(
+            source_fps=reader.fps,
+            detect_scale=session.tracks.scale,
+            people_in_view=session.tracks.people_in_view,
+        ),
+        matched_tracks=session.tracks.export_matched(),
     )
+    session.chunk_index += 1
     session.read_committed, session.skipped_committed = read, skipped
     session.position_committed = position
     session.passed_over = 0
-    if drafts and session.live:
+    if chunk.drafts and session.live:
         # From the person's first frame to the committed alert; shown with the next figures.
-        first = min(draft.first_seen_at for draft in drafts if draft.first_seen_at)
+        first = min(draft.first_seen_at for draft in chunk.drafts if draft.first_seen_at)
         session.health.alert_latency_ms = (timezone.now() - first).total_seconds() * 1000
 
 
-def _finish(context, token, outcome):
+def _finish(context: CameraJobContext, store: RecognitionStore, outcome: str) -> str:
     booking_id = context.booking_id
     if outcome == JobOutcome.ENDED:
         svc.camera_state_set(
@@ -379,112 +389,28 @@ def _finish(context, token, outcome):
         # Completes the deployment only if its window has really ended (it checks).
         deployment_complete_if_window_ended(deployment_id=context.deployment_id)
         svc.camera_state_set(booking_id=booking_id, state=CameraState.STOPPED, detail="")
-    svc.camera_job_release(booking_id=booking_id, token=token)
+    svc.camera_job_release(booking_id=booking_id, token=store.token)
     _close_session(booking_id)
     return outcome
 
 
-def _load_watchlist(session, context, engine):
+def _fail(store: RecognitionStore, exc: SourceError) -> str:
+    """The camera's source cannot be used: mark it failed and let go of it."""
+    svc.camera_state_set(booking_id=store.booking_id, state=CameraState.FAILED, detail=str(exc))
+    svc.camera_job_release(booking_id=store.booking_id, token=store.token)
+    log.warning("camera job %s failed: %s", store.booking_id, exc)
+    return JobOutcome.FAILED
+
+
+def _load_watchlist(session: _Session, context: CameraJobContext, engine: Engine) -> None:
     key = (context.deployment_id, context.engine)
     if session.matrix_key != key:
         entry_ids, matrix = watchlist_matrix(context.deployment_id, context.engine, engine.dim)
-        session.analyser.set_watchlist(entry_ids, matrix)
+        session.tracks.set_watchlist(entry_ids, matrix)
         session.matrix_key = key
 
 
-def _open_with_retry(context, spec, token):
-    """Open the source; a stream that is down is retried with backoff while live."""
-    attempt = 0
-    gap_open = False
-    while True:
-        try:
-            source = FrameSource(spec, start_position=context.source_position)
-            if gap_open:
-                svc.camera_gap_close(booking_id=context.booking_id)
-            return source
-        except SourceLost as exc:
-            if not gap_open:
-                svc.camera_gap_open(booking_id=context.booking_id, reason=str(exc))
-                gap_open = True
-            if not _wait_live(context, token, RECONNECT_BACKOFF[min(attempt, 5)]):
-                return None
-            attempt += 1
-
-
-def _reconnect(context, session, token, reason):
-    svc.camera_gap_open(booking_id=context.booking_id, reason=reason)
-    log.info("camera job %s lost its stream; reconnecting", context.booking_id)
-    attempt = 0
-    while True:
-        if not _wait_live(context, token, RECONNECT_BACKOFF[min(attempt, 5)]):
-            return False
-        try:
-            session.reader.reopen()
-        except SourceLost:
-            attempt += 1
-            continue
-        svc.camera_gap_close(booking_id=context.booking_id)
-        return True
-
-
-def _wait_live(context, token, seconds):
-    """Sleep in short steps, so a stop is seen within half a second; False once stopped."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if not _until_database_answers(
-            context, token, deployment_still_live, context.deployment_id
-        ):
-            return False
-        _until_database_answers(
-            context,
-            token,
-            svc.camera_job_heartbeat,
-            booking_id=context.booking_id,
-            token=token,
-        )
-        time.sleep(min(STOP_CHECK_SECONDS, max(end - time.monotonic(), 0)))
-    return _until_database_answers(context, token, deployment_still_live, context.deployment_id)
-
-
-def _until_database_answers(context, token, call, /, *args, **kwargs):
-    """`call(*args, **kwargs)`, waiting out a database outage with backoff.
-
-    The job reads no frames meanwhile, so nothing goes uncounted. Once the database
-    answers, the heartbeat is renewed first, before beat's watchdog takes the job for
-    dead and starts another (JobSuperseded if it already has).
-    """
-    waited_since = None
-    attempt = 0
-    while True:
-        try:
-            if waited_since is not None:
-                svc.camera_job_heartbeat(booking_id=context.booking_id, token=token)
-            result = call(*args, **kwargs)
-        except DATABASE_ERRORS as exc:
-            # A connection the outage broke is never used again.
-            connection.close()
-            if waited_since is None:
-                waited_since = time.monotonic()
-                log.warning(
-                    "camera job %s: the database is unreachable (%s); holding the chunk",
-                    context.booking_id,
-                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                )
-            if time.monotonic() - waited_since >= DATABASE_WAIT_SECONDS:
-                raise
-            time.sleep(DATABASE_BACKOFF[min(attempt, len(DATABASE_BACKOFF) - 1)])
-            attempt += 1
-            continue
-        if waited_since is not None:
-            log.info(
-                "camera job %s: the database answers again after %.1f s",
-                context.booking_id,
-                time.monotonic() - waited_since,
-            )
-        return result
-
-
-def _close_idle_sessions(*, keep):
+def _close_idle_sessions(*, keep: int) -> None:
     idle = SESSION_IDLE_ROUNDS * settings.LFR_RECOGNITION_TASK_SECONDS
     with _sessions_lock:
         idle_ids = [
@@ -498,9 +424,9 @@ def _close_idle_sessions(*, keep):
         _close_session(booking_id)
 
 
-def _close_session(booking_id):
+def _close_session(booking_id: int) -> None:
     with _sessions_lock:
         session = _sessions.pop(booking_id, None)
     if session is not None:
         session.reader.close()
-        session.analyser.close()
+        session.tracks.close()

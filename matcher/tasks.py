@@ -2,11 +2,19 @@
 
 import logging
 import time
+from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import OperationalError
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
+
+from lfr_portal.celery import hand_on_queue
+from lfr_portal.models import CameraState, DeploymentCamera, DeploymentStatus
+from matcher import jobs
+from matcher.watchlist_enrolment import enrol_entry_ids
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +32,7 @@ CAMERA_RUN_SOFT_LIMIT = 180
     retry_backoff=True,
     max_retries=5,
 )
-def camera_run(self, booking_id):
+def camera_run(self: Task, booking_id: int) -> str:
     """Run one camera's recognition for a bounded time, then hand on to a fresh task.
 
     Once the broker has failed to take the next task (Redis restarting), this task keeps
@@ -32,15 +40,11 @@ def camera_run(self, booking_id):
     workers' consumers take a while to reconnect, and meanwhile recognition goes on here.
     If the broker still refuses, beat's watchdog restarts the job once it is back.
     """
-    from django.conf import settings
-
-    from matcher.jobs import JobOutcome, run_camera_job
-
     started = time.monotonic()
     broker_failed = False
     while True:
-        outcome = run_camera_job(booking_id)
-        if outcome != JobOutcome.CONTINUE:
+        outcome = jobs.run_camera_job(booking_id)
+        if outcome != jobs.JobOutcome.CONTINUE:
             return outcome
         # One more round, with a round's worth of margin for a slow commit.
         elapsed = time.monotonic() - started
@@ -69,14 +73,10 @@ def camera_run(self, booking_id):
             )
 
 
-def _hand_on(booking_id):
+def _hand_on(booking_id: int) -> None:
     """The next task of the camera job, to this worker's own queue where it has one: the
     open source and the tracks are here. A hand-on nobody took in time (the worker
     stopped) expires; beat's watchdog then restarts the job on any worker."""
-    from django.conf import settings
-
-    from lfr_portal.celery import hand_on_queue
-
     own = hand_on_queue()
     options = {"queue": own, "expires": settings.LFR_RECOGNITION_STALE_SECONDS} if own else {}
     camera_run.apply_async(args=[booking_id], **options)
@@ -91,22 +91,15 @@ def _hand_on(booking_id):
     retry_backoff=True,
     max_retries=5,
 )
-def enrol_entries(entry_ids):
+def enrol_entries(entry_ids: list[int]) -> dict[str, int]:
     """Check and embed the reference images of a batch of entries."""
-    from matcher.enrol import enrol_entry_ids
-
     return enrol_entry_ids(entry_ids)
 
 
 @shared_task(name="matcher.recognition_watchdog", soft_time_limit=50, time_limit=60)
-def recognition_watchdog():
+def recognition_watchdog() -> None:
     """Restart camera jobs of live deployments whose worker died (heartbeat gone stale)."""
-    from django.conf import settings
-    from django.db.models import Q
-
-    from lfr_portal.models import CameraState, DeploymentCamera, DeploymentStatus
-
-    stale = timezone.now() - timezone.timedelta(seconds=settings.LFR_RECOGNITION_STALE_SECONDS)
+    stale = timezone.now() - timedelta(seconds=settings.LFR_RECOGNITION_STALE_SECONDS)
     orphans = DeploymentCamera.objects.filter(
         deployment__status=DeploymentStatus.LIVE,
         state__in=[CameraState.STARTING, CameraState.RUNNING, CameraState.RECONNECTING],

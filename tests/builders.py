@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from lfr_portal.models import DocumentKind, EntryStatus, Role
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
@@ -67,7 +68,7 @@ def ready_to_go_live(operator=None, **kwargs):
     manager = user_with_role(Role.WATCHLIST_MANAGER)
     wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
     if operator is not None:
-        dep.deployment_operator_assign(
+        lifecycle.deployment_operator_assign(
             actor=deployment.created_by, deployment=deployment, operator=operator
         )
     deployment.refresh_from_db()
@@ -76,7 +77,7 @@ def ready_to_go_live(operator=None, **kwargs):
 
 def live(operator, **kwargs):
     deployment = ready_to_go_live(operator=operator, **kwargs)
-    return dep.deployment_start(actor=operator, deployment=deployment)
+    return lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 __all__ = [
@@ -127,13 +128,13 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
         placed_at=timezone.now() - timedelta(minutes=5),
     )
     wl.watchlist_finalise(actor=manager_for_finalise(), watchlist=deployment.watchlist)
-    dep.deployment_operator_assign(
+    lifecycle.deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
     )
     deployment.refresh_from_db()
     if not start:
         return deployment, labels
-    return dep.deployment_start(actor=operator, deployment=deployment), labels
+    return lifecycle.deployment_start(actor=operator, deployment=deployment), labels
 
 
 def enrolled_entries(watchlist, references, *, adder):
@@ -142,7 +143,7 @@ def enrolled_entries(watchlist, references, *, adder):
     from django.core.files.base import ContentFile
 
     from lfr_portal.models import WatchlistEntry
-    from matcher.enrol import enrol_entry_ids
+    from matcher.watchlist_enrolment import enrol_entry_ids
 
     labels = {}
     for label, path in references:

@@ -364,14 +364,14 @@ def test_a_port_in_use_logs_one_warning_and_the_worker_carries_on(monkeypatch, s
 
 def test_only_processes_that_run_tasks_start_worker_metrics(settings):
     settings.LFR_WORKER_METRICS_PORT = 9808
-    with mock.patch("lfr_portal.metrics.start_worker_metrics") as start:
+    with mock.patch("lfr_portal.celery.start_worker_metrics") as start:
         # A prefork parent runs no tasks: its children serve.
         celery_app._worker_metrics_in_the_worker(sender=SimpleNamespace(pool_cls="prefork"))
         start.assert_not_called()
         celery_app._worker_metrics_in_the_worker(sender=SimpleNamespace(pool_cls="threads"))
         start.assert_called_once_with()
         start.reset_mock()
-        with mock.patch("celery.utils.log.current_process_index", return_value=2):
+        with mock.patch("lfr_portal.celery.current_process_index", return_value=2):
             celery_app._worker_metrics_in_a_pool_child()
         start.assert_called_once_with(process_index=2)
 

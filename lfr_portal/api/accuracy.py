@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from ..models import DeploymentStatus, Engine
 from ..selectors import accuracy as selectors
+from ..selectors.calibrations import engine_calibrations
 from ..selectors.deployments import deployment_get
 from .common import (
     AO,
@@ -84,7 +85,7 @@ class EngineCalibrationListApi(RoleApi):
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer(many=True), **errors(401, 403)})
     def get(self, request):
-        rows = selectors.engine_calibrations()
+        rows = engine_calibrations()
         return Response(self.OutputSerializer(rows, many=True).data)
 
 

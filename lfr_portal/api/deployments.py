@@ -1,9 +1,15 @@
 """Deployments: drafting, documents, cameras, operators, and the lifecycle actions."""
 
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
 from django.contrib.auth import get_user_model
+from django.db.models import TextField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import (
@@ -16,12 +22,13 @@ from ..models import (
     UseCase,
     WatchlistStatus,
 )
+from ..models.deployments import DRAFT_REQUIRED_FIELDS, EDITABLE_FIELDS
 from ..selectors.deployments import deployment_get, deployments_visible_to
+from ..services import deployment_lifecycle as lifecycle
 from ..services import deployments as services
 from .common import (
     ALL_ROLES,
     AO,
-    DB_INT_MAX,
     OPERATOR,
     PLANNER,
     READ_ERRORS,
@@ -41,49 +48,34 @@ from .filters import DeploymentFilter
 TAGS = ["deployments"]
 
 
-class DeploymentFieldsSerializer(ApiInputSerializer):
-    # The fields a planner may set on a draft; optional unless `required_fields` names them.
+class DeploymentFieldsSerializer(ApiInputSerializer, serializers.ModelSerializer):
+    # The fields a planner may set on a draft, with the model's limits; optional unless
+    # `required_fields` names them.
 
     required_fields: tuple[str, ...] = ()
 
-    title = serializers.CharField(max_length=200, required=False)
     use_case = EnumField(UseCase, required=False)
-    use_case_other = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    purpose = serializers.CharField(max_length=TEXT_MAX, required=False)
-    justification = serializers.CharField(
-        max_length=TEXT_MAX,
-        required=False,
-        help_text="Why the deployment is necessary and proportionate to its purpose.",
-    )
-    location_name = serializers.CharField(max_length=200, required=False)
-    borough = serializers.CharField(max_length=100, required=False)
-    # Any precision is accepted; the service rounds to the six places stored.
-    latitude = serializers.DecimalField(
-        max_digits=None, decimal_places=None, min_value=-90, max_value=90, required=False
-    )
-    longitude = serializers.DecimalField(
-        max_digits=None, decimal_places=None, min_value=-180, max_value=180, required=False
-    )
-    radius_m = serializers.IntegerField(min_value=1, max_value=DB_INT_MAX, required=False)
-    starts_at = serializers.DateTimeField(required=False, allow_null=True)
-    ends_at = serializers.DateTimeField(required=False, allow_null=True)
     engine = EnumField(Engine, required=False)
-    threshold = serializers.DecimalField(max_digits=4, decimal_places=3, required=False)
-    threshold_override_reason = serializers.CharField(
-        max_length=TEXT_MAX, required=False, allow_blank=True
-    )
-    expected_faces = serializers.IntegerField(min_value=0, max_value=DB_INT_MAX, required=False)
-    critical_threat_exempt = serializers.BooleanField(required=False)
-    critical_threat_reason = serializers.CharField(
-        max_length=TEXT_MAX, required=False, allow_blank=True
-    )
-    eu_urgency = serializers.BooleanField(required=False)
-    eu_urgency_reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
-    def get_fields(self):
+    class Meta:
+        model = Deployment
+        fields = EDITABLE_FIELDS
+        extra_kwargs = {
+            # Any precision is accepted; the service rounds to the six places stored.
+            "latitude": {"max_digits": None, "decimal_places": None},
+            "longitude": {"max_digits": None, "decimal_places": None},
+            "justification": {"help_text": Deployment._meta.get_field("justification").help_text},
+            **{
+                name: {"max_length": TEXT_MAX}
+                for name in EDITABLE_FIELDS
+                if isinstance(Deployment._meta.get_field(name), TextField)
+            },
+        }
+
+    def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        for name in self.required_fields:
-            fields[name].required = True
+        for name, field in fields.items():
+            field.required = name in self.required_fields
         return fields
 
 
@@ -200,6 +192,23 @@ def deployment_detail(request, public_id):
 DETAIL = DeploymentDetailApi.OutputSerializer
 
 
+def act_on(
+    request: Request,
+    public_id: UUID,
+    service: Callable[..., Any],
+    input_serializer: type[serializers.Serializer] | None = None,
+) -> Response:
+    """Run one service on the deployment with the checked body; answer the deployment."""
+    deployment = deployment_get(request.user, public_id)
+    data: dict[str, Any] = {}
+    if input_serializer is not None:
+        serializer = input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+    service(actor=request.user, deployment=deployment, **data)
+    return Response(deployment_detail(request, deployment.public_id))
+
+
 def _action_schema(request=None, ok=200, output=DETAIL):
     return extend_schema(
         tags=TAGS, request=request, responses={ok: output, **error_responses(*WRITE_ERRORS)}
@@ -211,17 +220,7 @@ class DeploymentCreateApi(RoleApi):
     parser_classes = (JSONParser,)
 
     class InputSerializer(DeploymentFieldsSerializer):
-        required_fields = (
-            "title",
-            "use_case",
-            "purpose",
-            "justification",
-            "location_name",
-            "borough",
-            "latitude",
-            "longitude",
-            "radius_m",
-        )
+        required_fields = DRAFT_REQUIRED_FIELDS
 
     @_action_schema(request=InputSerializer, ok=201)
     def post(self, request):
@@ -241,24 +240,16 @@ class DeploymentUpdateApi(RoleApi):
         pass
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_update(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, services.deployment_update, self.InputSerializer)
 
 
 class DeploymentSubmitApi(RoleApi):
     allowed_roles = (PLANNER,)
 
     @_action_schema()
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        services.deployment_submit(actor=request.user, deployment=deployment)
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, services.deployment_submit)
 
 
 class DeploymentApproveApi(RoleApi):
@@ -269,14 +260,8 @@ class DeploymentApproveApi(RoleApi):
         reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_approve(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, services.deployment_approve, self.InputSerializer)
 
 
 class DeploymentRejectApi(RoleApi):
@@ -287,14 +272,8 @@ class DeploymentRejectApi(RoleApi):
         pass
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_reject(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, services.deployment_reject, self.InputSerializer)
 
 
 class DeploymentStartApi(RoleApi):
@@ -311,14 +290,8 @@ class DeploymentStartApi(RoleApi):
         )
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_start(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, lifecycle.deployment_start, self.InputSerializer)
 
 
 class DeploymentStopApi(RoleApi):
@@ -331,14 +304,8 @@ class DeploymentStopApi(RoleApi):
         reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_stop(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, lifecycle.deployment_stop, self.InputSerializer)
 
 
 class DeploymentCancelApi(RoleApi):
@@ -349,14 +316,8 @@ class DeploymentCancelApi(RoleApi):
         pass
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_cancel(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, lifecycle.deployment_cancel, self.InputSerializer)
 
 
 class DeploymentDocumentSetApi(RoleApi):
@@ -400,14 +361,8 @@ class DeploymentCameraAddApi(RoleApi):
         position = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_camera_add(
-            actor=request.user, deployment=deployment, **serializer.validated_data
-        )
-        return Response(deployment_detail(request, deployment.public_id))
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(request, public_id, services.deployment_camera_add, self.InputSerializer)
 
 
 class DeploymentCameraRemoveApi(RoleApi):
@@ -435,14 +390,10 @@ class DeploymentOperatorAssignApi(RoleApi):
         )
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_operator_assign(
-            actor=request.user, deployment=deployment, **serializer.validated_data
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(
+            request, public_id, lifecycle.deployment_operator_assign, self.InputSerializer
         )
-        return Response(deployment_detail(request, deployment.public_id))
 
 
 class DeploymentOperatorRemoveApi(RoleApi):
@@ -460,11 +411,7 @@ class DeploymentOperatorRemoveApi(RoleApi):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     @_action_schema(request=InputSerializer)
-    def post(self, request, public_id):
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.deployment_operator_remove(
-            actor=request.user, deployment=deployment, **serializer.validated_data
+    def post(self, request: Request, public_id: UUID) -> Response:
+        return act_on(
+            request, public_id, lifecycle.deployment_operator_remove, self.InputSerializer
         )
-        return Response(deployment_detail(request, deployment.public_id))

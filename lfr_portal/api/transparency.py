@@ -6,7 +6,6 @@ reaches these files that the pages do not show. Cached like the pages.
 
 import io
 
-from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -22,19 +21,12 @@ from rest_framework.views import APIView
 
 from .. import csv_safe
 from ..models import Engine, UseCase
+from ..public_cache import public_cache
 from ..selectors import transparency as public
-from ..views.transparency import public_cache
+from ..selectors import transparency_evidence as evidence
 from .common import ApiSerializer, EnumField
 
 TAGS = ["open data"]
-
-
-class PublicStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    LIVE = "live", "Live now"
-    SUSPENDED = "suspended", "Suspended: too many false alerts"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Stopped early (cancelled)"
 
 
 class PeriodQuerySerializer(serializers.Serializer):
@@ -79,7 +71,7 @@ def _filters(request):
 class PublicDeploymentSerializer(ApiSerializer):
     id = serializers.UUIDField(source="public_id", help_text="Stable public identifier.")
     url = serializers.SerializerMethodField(help_text="The deployment's public page.")
-    status = EnumField(PublicStatus)
+    status = EnumField(public.PublicStatus)
     announced_in_advance = serializers.BooleanField(
         help_text="False where a recorded critical threat exempted it from advance notice."
     )
@@ -286,12 +278,12 @@ class PublicDeploymentDetailApi(PublicApi):
         row = public.public_deployment_get(public_id)
         if row is None:
             raise NotFound()
-        retention = public.public_retention(public_id)
+        retention = evidence.public_retention(public_id)
         context = {"request": request}
         body = {
             **PublicDeploymentSerializer(row, context=context).data,
             "signs": PublicSignSerializer(
-                public.public_signage(public_id), many=True, context=context
+                evidence.public_signage(public_id), many=True, context=context
             ).data,
             "retention": retention.lines,
             "watchlist_references_kept": retention.references_kept,

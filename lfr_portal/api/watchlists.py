@@ -20,6 +20,7 @@ from ..selectors.watchlists import (
     references_visible_to,
     watchlists_visible_to,
 )
+from ..services import entry_photos
 from ..services import watchlists as services
 from .common import (
     AO,
@@ -225,7 +226,7 @@ class WatchlistEntryImageSetApi(RoleApi):
         entry = entries_visible_to(request.user).get(public_id=public_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.watchlist_entry_image_set(
+        entry_photos.watchlist_entry_image_set(
             actor=request.user, entry=entry, **serializer.validated_data
         )
         return Response(entry_output(request, entry.public_id))
@@ -347,7 +348,7 @@ class WatchlistEntryReferenceAddApi(RoleApi):
         entry = entries_visible_to(request.user).get(public_id=public_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reference = services.watchlist_entry_reference_add(
+        reference = entry_photos.watchlist_entry_reference_add(
             actor=request.user, entry=entry, **serializer.validated_data
         )
         output = EntryReferenceOutputSerializer(
@@ -366,7 +367,9 @@ class WatchlistEntryReferenceRemoveApi(RoleApi):
     @_action_schema()
     def post(self, request, public_id):
         reference = references_visible_to(request.user).get(public_id=public_id)
-        entry = services.watchlist_entry_reference_remove(actor=request.user, reference=reference)
+        entry = entry_photos.watchlist_entry_reference_remove(
+            actor=request.user, reference=reference
+        )
         return Response(entry_output(request, entry.public_id))
 
 
@@ -409,7 +412,7 @@ class WatchlistEnrolPendingApi(RoleApi):
     @_action_schema(output=OutputSerializer)
     def post(self, request, public_id):
         watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
-        queued = services.watchlist_enrol_pending(actor=request.user, watchlist=watchlist)
+        queued = entry_photos.watchlist_enrol_pending(actor=request.user, watchlist=watchlist)
         return Response(self.OutputSerializer({"queued": queued}).data)
 
 

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.db.models.signals import post_migrate
 
 from .alerts import Alert
 from .base import PublicModel
@@ -92,17 +91,3 @@ class OverdueAlertFlag(models.Model):
 
     def __str__(self):
         return f"Alert {self.alert.public_id} overdue since {self.flagged_at:%H:%M}"
-
-
-def _calibration_baseline(sender, apps=None, using="default", **kwargs):
-    if sender.name != "lfr_portal":
-        return
-    from ..services.accuracy import calibration_baseline_ensure
-
-    calibration_baseline_ensure(apps=apps, using=using)
-
-
-# Connected here rather than in the app's ready(), which another module owns: models
-# load once, at the same point. post_migrate also follows the flush after a
-# transactional test, which would otherwise leave the default engine uncalibrated.
-post_migrate.connect(_calibration_baseline, dispatch_uid="lfr_portal.calibration_baseline")

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from ..audit_chain import LOG_NAME
+
 
 class AuditEvent(models.Model):
     """One action: who, what, on which object, when, from where, why. Append-only.
@@ -98,8 +100,6 @@ class AuditCheckpoint(models.Model):
 
     def tree_head(self):
         """The signed tree head as it is published and kept (JSON-ready)."""
-        from ..audit_chain import LOG_NAME
-
         return {
             "log": LOG_NAME,
             "tree_size": self.seq,

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ..camera_sources import mask_url
 from ..encryption import EncryptedTextField
+from ..engines import ENGINE_CHOICES
 from .base import PublicModel
 
 
@@ -27,10 +29,11 @@ class UseCase(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Engine(models.TextChoices):
-    OPENCV_SFACE = "opencv-sface", "OpenCV YuNet + SFace"
-    INSIGHTFACE = "insightface", "InsightFace SCRFD + ArcFace"
-    SFACE_DLIB = "sface-dlib", "YuNet + SFace fused with dlib ResNet"
+# The engines' names and labels come from the matcher's registry, their one declaration.
+Engine = models.TextChoices(
+    "Engine",
+    [(name.upper().replace("-", "_"), (name, label)) for name, label in ENGINE_CHOICES],
+)
 
 
 class Deployment(PublicModel):
@@ -57,7 +60,9 @@ class Deployment(PublicModel):
         decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    radius_m = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    radius_m = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
 
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
@@ -71,7 +76,9 @@ class Deployment(PublicModel):
     # Why approval may go ahead although the engine's calibration is missing or stale.
     calibration_override_reason = models.TextField(blank=True)
     # False alerts per face processed; only stricter than LFR_FALSE_ALERT_CEILING.
-    false_alert_ceiling = models.DecimalField(max_digits=9, decimal_places=8, null=True, blank=True)
+    false_alert_ceiling = models.DecimalField(
+        max_digits=9, decimal_places=8, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
 
     # A recorded critical threat exempts a planned deployment from advance announcement.
     critical_threat_exempt = models.BooleanField(default=False)
@@ -146,6 +153,38 @@ class Deployment(PublicModel):
         return f"{self.title} ({self.location_name})"
 
 
+# What a new draft must say from the start; the rest may follow before it is submitted.
+DRAFT_REQUIRED_FIELDS = (
+    "title",
+    "use_case",
+    "purpose",
+    "justification",
+    "location_name",
+    "borough",
+    "latitude",
+    "longitude",
+    "radius_m",
+)
+# The fields a planner sets on a draft. The HTML form, the API and the service all take
+# exactly these, with the limits declared on the fields above.
+EDITABLE_FIELDS = (
+    *DRAFT_REQUIRED_FIELDS,
+    "use_case_other",
+    "starts_at",
+    "ends_at",
+    "engine",
+    "threshold",
+    "threshold_override_reason",
+    "expected_faces",
+    "calibration_override_reason",
+    "false_alert_ceiling",
+    "critical_threat_exempt",
+    "critical_threat_reason",
+    "eu_urgency",
+    "eu_urgency_reason",
+)
+
+
 class DocumentKind(models.TextChoices):
     DPIA = "dpia", "Data protection impact assessment"
     APPROPRIATE_POLICY = "appropriate_policy", "Appropriate Policy Document"
@@ -212,8 +251,6 @@ class Camera(PublicModel):
     @property
     def source_url_masked(self):
         """The source URL fit to show: its password, if any, replaced by ***."""
-        from ..camera_sources import mask_url
-
         return mask_url(self.source_url)
 
 

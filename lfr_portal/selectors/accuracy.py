@@ -1,4 +1,5 @@
-"""Reads about accuracy: calibrations, expected false alerts, live monitoring, suspensions.
+"""Reads about accuracy: whether a calibration vouches for a threshold, expected false
+alerts, live monitoring, suspensions (the calibrations themselves: calibrations.py).
 
 Every function returns plain dataclasses (numbers, dates and sentences), so a page,
 the API or a report can show them without knowing the rules behind them.
@@ -11,209 +12,62 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from ..engines import ENGINE_PROFILES
 from ..models import (
     AccuracySuspension,
     Adjudication,
     Alert,
-    CalibrationRecord,
+    Deployment,
     DeploymentStatus,
     EntryStatus,
     Role,
 )
 from ..permissions import has_role, is_authorising_officer
-from ..settings.env import env_int
 from ..stats import Proportion, one_in, proportion, wilson_interval
 from .alerts import alerts_visible_to
+from .calibrations import (
+    CalibrationSummary,
+    OperatingPoint,
+    calibration_max_age,
+    calibration_summary,
+    engine_label,
+    latest_calibration,
+    operating_point,
+    rate_points,
+)
 from .deployments import deployments_visible_to
 
 # --- settings ---------------------------------------------------------------------
 
 
-def calibration_max_age() -> timedelta:
-    """LFR_CALIBRATION_MAX_AGE_DAYS (default 365): older calibrations need an override."""
-    days = getattr(settings, "LFR_CALIBRATION_MAX_AGE_DAYS", None)
-    if days is None:
-        days = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
-    return timedelta(days=int(days))
-
-
 def adjudication_due() -> timedelta:
-    """LFR_ADJUDICATION_DUE_MINUTES (default 10): a pending alert older than this is overdue."""
-    minutes = getattr(settings, "LFR_ADJUDICATION_DUE_MINUTES", None)
-    if minutes is None:
-        minutes = env_int("LFR_ADJUDICATION_DUE_MINUTES", 10)
-    return timedelta(minutes=int(minutes))
+    """LFR_ADJUDICATION_DUE_MINUTES: a pending alert older than this is overdue."""
+    return timedelta(minutes=int(settings.LFR_ADJUDICATION_DUE_MINUTES))
 
 
 def force_ceiling() -> Decimal:
     return Decimal(str(settings.LFR_FALSE_ALERT_CEILING))
 
 
-def ceiling_for(deployment) -> Decimal:
+def ceiling_for(deployment: Deployment) -> Decimal:
     """The deployment's own ceiling where it is stricter; never looser than the force's."""
     ceiling = force_ceiling()
     own = deployment.false_alert_ceiling
     return min(ceiling, Decimal(own)) if own is not None else ceiling
 
 
-# --- calibrations -----------------------------------------------------------------
+# --- before: can the calibration vouch for the threshold ----------------------------
 
 
-@dataclass(frozen=True)
-class RatePoint:
-    threshold: Decimal
-    fmr: float
-    false_matches: int
-    fnmr: float
-    false_non_matches: int
-
-
-@dataclass(frozen=True)
-class CalibrationSummary:
-    public_id: str
-    engine: str
-    engine_label: str
-    description: str
-    measured_at: datetime
-    age_days: int
-    stale: bool
-    identities: int
-    images: int
-    images_without_face: int
-    genuine_pairs: int
-    impostor_pairs: int
-    model_sha256: dict
-    ran_by: str
-    rates: list[RatePoint]
-    group_rates: list
-    sentence: str
-
-
-@dataclass(frozen=True)
-class OperatingPoint:
-    """An engine's measured error rates at a threshold.
-
-    Between two recorded thresholds the false match rate is read at the next lower
-    one and the false non-match rate at the next higher one: both rates move
-    monotonically with the threshold, so each reading can only overstate the error.
-    """
-
-    threshold: Decimal
-    fmr_threshold: Decimal
-    fmr: Proportion
-    fnmr_threshold: Decimal | None
-    fnmr: Proportion | None
-    sentence: str
-
-
-def _rate_points(record) -> list[RatePoint]:
-    points = [
-        RatePoint(
-            threshold=Decimal(str(row["threshold"])),
-            fmr=float(row["fmr"]),
-            false_matches=int(row["false_matches"]),
-            fnmr=float(row["fnmr"]),
-            false_non_matches=int(row["false_non_matches"]),
-        )
-        for row in record.rates
-    ]
-    return sorted(points, key=lambda point: point.threshold)
-
-
-def latest_calibration(engine) -> CalibrationRecord | None:
-    return (
-        CalibrationRecord.objects.filter(engine=engine)
-        .select_related("ran_by")
-        .order_by("-measured_at", "-id")
-        .first()
-    )
-
-
-def calibration_summary(record, *, now=None) -> CalibrationSummary:
-    now = now or timezone.now()
-    profile = ENGINE_PROFILES.get(record.engine)
-    label = profile.label if profile else record.engine
-    age = now - record.measured_at
-    stale = age > calibration_max_age()
-    ran_by = record.ran_by.get_username() if record.ran_by else (record.ran_by_name or "unknown")
-    sentence = (
-        f"{label} calibrated on {timezone.localtime(record.measured_at):%d %b %Y} "
-        f"({age.days} days ago) by {ran_by}: {record.identities:,} identities, "
-        f"{record.images:,} images, {record.genuine_pairs:,} genuine and "
-        f"{record.impostor_pairs:,} impostor pairs. Data set: {record.description}"
-    )
-    if stale:
-        sentence += (
-            f" This calibration is older than {calibration_max_age().days} days; "
-            "measure the engine again."
-        )
-    return CalibrationSummary(
-        public_id=str(record.public_id),
-        engine=record.engine,
-        engine_label=label,
-        description=record.description,
-        measured_at=record.measured_at,
-        age_days=age.days,
-        stale=stale,
-        identities=record.identities,
-        images=record.images,
-        images_without_face=record.images_without_face,
-        genuine_pairs=record.genuine_pairs,
-        impostor_pairs=record.impostor_pairs,
-        model_sha256=dict(record.model_sha256),
-        ran_by=ran_by,
-        rates=_rate_points(record),
-        group_rates=list(record.group_rates),
-        sentence=sentence,
-    )
-
-
-def operating_point(record, threshold) -> OperatingPoint | None:
-    """The record's rates at `threshold`, read conservatively; None below its range."""
-    threshold = Decimal(str(threshold))
-    points = _rate_points(record)
-    lower = [p for p in points if p.threshold <= threshold]
-    if not lower:
-        return None
-    at_fmr = lower[-1]
-    higher = [p for p in points if p.threshold >= threshold]
-    at_fnmr = higher[0] if higher else None
-    fmr = proportion(at_fmr.false_matches, record.impostor_pairs)
-    fnmr = proportion(at_fnmr.false_non_matches, record.genuine_pairs) if at_fnmr else None
-    where = (
-        f"at {threshold}"
-        if at_fmr.threshold == threshold
-        else f"at {at_fmr.threshold}, the nearest recorded threshold below {threshold}"
-    )
-    sentence = f"False match rate {where}: {fmr.describe('impostor pairs')}."
-    if fnmr is not None and at_fnmr is not None:
-        where = (
-            f"at {threshold}"
-            if at_fnmr.threshold == threshold
-            else f"at {at_fnmr.threshold}, the nearest recorded threshold above {threshold}"
-        )
-        sentence += f" False non-match rate {where}: {fnmr.describe('genuine pairs')}."
-    else:
-        sentence += " No false non-match rate was measured this high."
-    return OperatingPoint(
-        threshold=threshold,
-        fmr_threshold=at_fmr.threshold,
-        fmr=fmr,
-        fnmr_threshold=at_fnmr.threshold if at_fnmr else None,
-        fnmr=fnmr,
-        sentence=sentence,
-    )
-
-
-def calibration_problem(engine, threshold, *, now=None) -> str:
+def calibration_problem(
+    engine: str, threshold: Decimal | str, *, now: datetime | None = None
+) -> str:
     """Why the engine's calibration cannot vouch for this threshold, in words; "" if it can."""
-    profile = ENGINE_PROFILES.get(engine)
-    label = profile.label if profile else engine
+    label = engine_label(engine)
     record = latest_calibration(engine)
     if record is None:
         return f"No calibration of the {label} engine is recorded."
@@ -225,56 +79,12 @@ def calibration_problem(engine, threshold, *, now=None) -> str:
             f"{calibration_max_age().days} days."
         )
     if operating_point(record, threshold) is None:
-        lowest = min(p.threshold for p in _rate_points(record)) if record.rates else None
+        lowest = min(p.threshold for p in rate_points(record)) if record.rates else None
         return (
             f"The threshold {threshold} is below every threshold the latest calibration of "
             f"the {label} engine measured (lowest {lowest})."
         )
     return ""
-
-
-@dataclass(frozen=True)
-class EngineCalibration:
-    engine: str
-    label: str
-    floor: Decimal
-    default_threshold: Decimal
-    calibration_note: str
-    latest: CalibrationSummary | None
-    at_default: OperatingPoint | None
-    at_floor: OperatingPoint | None
-    sentence: str
-
-
-def engine_calibrations(*, now=None) -> list[EngineCalibration]:
-    """Each engine's profile with its latest calibration and the rates at its floor and default."""
-    result = []
-    for name, profile in ENGINE_PROFILES.items():
-        record = latest_calibration(name)
-        summary = calibration_summary(record, now=now) if record else None
-        at_default = operating_point(record, profile.default_threshold) if record else None
-        at_floor = operating_point(record, profile.floor) if record else None
-        if summary is None:
-            sentence = f"{profile.label}: no calibration recorded ({profile.calibration_note})."
-        else:
-            sentence = summary.sentence
-            if at_default:
-                sentence += f" At the default threshold {profile.default_threshold}: "
-                sentence += at_default.sentence
-        result.append(
-            EngineCalibration(
-                engine=name,
-                label=profile.label,
-                floor=profile.floor,
-                default_threshold=profile.default_threshold,
-                calibration_note=profile.calibration_note,
-                latest=summary,
-                at_default=at_default,
-                at_floor=at_floor,
-                sentence=sentence,
-            )
-        )
-    return result
 
 
 # --- before: expected false alerts --------------------------------------------------
@@ -298,7 +108,7 @@ class ExpectedFalseAlerts:
     sentence: str
 
 
-def watchlist_size(deployment) -> int:
+def watchlist_size(deployment: Deployment) -> int:
     """The size the authorising officer approved, or the approved entries before that."""
     snapshot = deployment.authorised_snapshot or {}
     if "watchlist_entries" in snapshot:
@@ -309,7 +119,9 @@ def watchlist_size(deployment) -> int:
     return watchlist.entries.filter(status=EntryStatus.APPROVED).count()
 
 
-def expected_false_alerts(deployment, *, now=None) -> ExpectedFalseAlerts:
+def expected_false_alerts(
+    deployment: Deployment, *, now: datetime | None = None
+) -> ExpectedFalseAlerts:
     """How many false alerts the deployment should expect, from its engine's calibration.
 
     Each face passing a camera is compared with every watchlist entry, and each
@@ -323,8 +135,10 @@ def expected_false_alerts(deployment, *, now=None) -> ExpectedFalseAlerts:
     record = latest_calibration(deployment.engine)
     summary = calibration_summary(record, now=now) if record else None
     point = operating_point(record, threshold) if record else None
-    expected = low = high = None
-    if point is not None and summary is not None:
+    expected: float | None = None
+    low: float | None = None
+    high: float | None = None
+    if point is not None and summary is not None and point.fmr.rate is not None:
         comparisons = size * faces
         expected = point.fmr.rate * comparisons
         low = point.fmr.low * comparisons
@@ -375,7 +189,7 @@ def expected_false_alerts(deployment, *, now=None) -> ExpectedFalseAlerts:
 # suspension: the authorising officer's decision to resume accepted the figures before it.
 
 
-def ceiling_exceeded(false_alerts: int, faces: int, ceiling) -> bool:
+def ceiling_exceeded(false_alerts: int, faces: int, ceiling: Decimal | float) -> bool:
     if faces <= 0:
         return False
     low, _ = wilson_interval(min(false_alerts, faces), faces)
@@ -429,7 +243,7 @@ CEILING_RULE = (
 )
 
 
-def _counts(deployment, *, now):
+def _counts(deployment: Deployment, *, now: datetime) -> dict[str, int]:
     due_before = now - adjudication_due()
     return Alert.objects.filter(deployment=deployment).aggregate(
         alerts=Count("pk"),
@@ -444,7 +258,7 @@ def _counts(deployment, *, now):
     )
 
 
-def last_resumption(deployment):
+def last_resumption(deployment: Deployment) -> AccuracySuspension | None:
     return (
         AccuracySuspension.objects.filter(deployment=deployment, resumed_at__isnull=False)
         .order_by("-resumed_at")
@@ -452,7 +266,7 @@ def last_resumption(deployment):
     )
 
 
-def ceiling_window(deployment) -> CeilingWindow:
+def ceiling_window(deployment: Deployment) -> CeilingWindow:
     """The monitoring window the ceiling rule judges (see THE CEILING RULE above)."""
     ceiling = ceiling_for(deployment)
     resumed = last_resumption(deployment)
@@ -486,7 +300,9 @@ def ceiling_window(deployment) -> CeilingWindow:
     )
 
 
-def deployment_accuracy(deployment, *, now=None) -> DeploymentAccuracy:
+def deployment_accuracy(
+    deployment: Deployment, *, now: datetime | None = None
+) -> DeploymentAccuracy:
     """The deployment's running accuracy from its operators' adjudications."""
     now = now or timezone.now()
     counts = _counts(deployment, now=now)
@@ -560,7 +376,9 @@ class SuspendedDeployment:
     can_resume: bool
 
 
-def suspended_deployments_for(user) -> list[SuspendedDeployment]:
+def suspended_deployments_for(
+    user: User,
+) -> list[SuspendedDeployment]:
     """Deployments suspended for false alerts, for the dashboards of those who act on them:
     authorising officers (who may resume them), their operators, compliance officers."""
     if not has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR, Role.COMPLIANCE_OFFICER):
@@ -570,11 +388,11 @@ def suspended_deployments_for(user) -> list[SuspendedDeployment]:
         .filter(status=DeploymentStatus.SUSPENDED)
         .order_by("-updated_at")
     )
-    latest = {}
-    for suspension in AccuracySuspension.objects.filter(
+    latest: dict[int, AccuracySuspension] = {}
+    for still_open in AccuracySuspension.objects.filter(
         deployment__in=deployments, resumed_at__isnull=True
     ).order_by("suspended_at"):
-        latest[suspension.deployment_id] = suspension
+        latest[still_open.deployment_id] = still_open
     may_resume = is_authorising_officer(user)
     result = []
     for deployment in deployments:
@@ -595,7 +413,7 @@ def suspended_deployments_for(user) -> list[SuspendedDeployment]:
     return result
 
 
-def overdue_alerts_for(user, *, now=None):
+def overdue_alerts_for(user: User, *, now: datetime | None = None) -> QuerySet[Alert]:
     """Alerts the user may see that still await adjudication past the due time."""
     now = now or timezone.now()
     return alerts_visible_to(user).filter(

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Min
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -9,7 +10,7 @@ from ..models import Alert, AlertCropPending, Deployment, Role
 from ..permissions import OPERATE_DEPLOYMENT, has_role
 
 
-def alerts_visible_to(user):
+def alerts_visible_to(user: User | AnonymousUser) -> QuerySet[Alert]:
     base = Alert.objects.select_related("deployment", "camera__camera", "entry")
     if has_role(user, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
         return base.all()
@@ -21,7 +22,7 @@ def alerts_visible_to(user):
     return base.none()
 
 
-def alert_crop_held(alert):
+def alert_crop_held(alert: Alert) -> bytes | None:
     """The alert's crop while it waits in the database for the media store, else None."""
     jpeg = AlertCropPending.objects.filter(alert=alert).values_list("jpeg", flat=True).first()
     return bytes(jpeg) if jpeg is not None else None
@@ -34,7 +35,7 @@ class CropsWaiting:
     last_error: str
 
     @property
-    def message(self):
+    def message(self) -> str:
         images = "1 alert image" if self.count == 1 else f"{self.count} alert images"
         since = timezone.localtime(self.since).strftime("%H:%M on %d %b")
         error = f" (last error: {self.last_error})" if self.last_error else ""
@@ -45,7 +46,9 @@ class CropsWaiting:
         )
 
 
-def crops_waiting_for(user, deployment=None):
+def crops_waiting_for(
+    user: User | AnonymousUser, deployment: Deployment | None = None
+) -> CropsWaiting | None:
     """Alert images among those `user` sees that the media store has not taken yet."""
     alerts = alerts_visible_to(user)
     if deployment is not None:

@@ -2,14 +2,19 @@
 readable name of each action."""
 
 import re
+from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 from django_filters import fields as filter_fields
 
-from ..models import AuditEvent, Role
+from ..models import AuditCheckpoint, AuditEvent, Role
 from ..permissions import has_role
+from .deployments import deployments_visible_to
+
+Reader = User | AnonymousUser
 
 READERS = (Role.COMPLIANCE_OFFICER,)
 
@@ -104,12 +109,12 @@ def role_names(recorded: str) -> str:
     return ", ".join(labels.get(code, code) for code in recorded.split(",") if code)
 
 
-def action_choices() -> list:
+def action_choices() -> list[Any]:
     """Grouped choices: each group's "all" prefix first, then its actions by label."""
-    groups: dict[str, list] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}
     for code, label in ACTION_LABELS.items():
         groups.setdefault(code.split(".", 1)[0], []).append((code, label))
-    choices: list = [("", "Any action")]
+    choices: list[Any] = [("", "Any action")]
     for prefix in sorted(groups, key=lambda p: GROUP_LABELS.get(p, p)):
         name = GROUP_LABELS.get(prefix, prefix)
         options = [(f"{prefix}.", f"All: {name.lower()}")]
@@ -119,7 +124,7 @@ def action_choices() -> list:
 
 
 class ActionField(filter_fields.ChoiceField):
-    def valid_value(self, value):
+    def valid_value(self, value: str) -> bool:
         return super().valid_value(value) or bool(ACTION_CODE.match(value))
 
 
@@ -127,7 +132,7 @@ class ActionFilter(django_filters.ChoiceFilter):
     field_class = ActionField
 
 
-def can_read_audit(user):
+def can_read_audit(user: Reader) -> bool:
     return user.is_authenticated and (user.is_superuser or has_role(user, *READERS))
 
 
@@ -157,24 +162,26 @@ class AuditEventFilter(django_filters.FilterSet):
         model = AuditEvent
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, user=None, **kwargs):
+    def __init__(
+        self, data: Any = None, *args: Any, user: Reader | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(data, *args, **kwargs)
         self.filters["action"].extra["choices"] = action_choices()
         self.filters["deployment"].extra["choices"] = deployment_choices(user)
 
-    def filter_action(self, queryset, name, value):
+    def filter_action(
+        self, queryset: QuerySet[AuditEvent], name: str, value: str
+    ) -> QuerySet[AuditEvent]:
         # "deployment." matches every deployment action; a full name matches exactly.
         if value.endswith("."):
             return queryset.filter(action__startswith=value)
         return queryset.filter(Q(action=value))
 
 
-def deployment_choices(user) -> list[tuple[str, str]]:
+def deployment_choices(user: Reader | None) -> list[tuple[str, str]]:
     """Deployments the user may see, newest first, as filter choices."""
     if user is None:
         return []
-    from .deployments import deployments_visible_to
-
     rows = (
         deployments_visible_to(user)
         .select_related(None)
@@ -187,9 +194,25 @@ def deployment_choices(user) -> list[tuple[str, str]]:
     ]
 
 
-def audit_events_for(user, params):
+def audit_events_for(
+    user: Reader, params: Any
+) -> tuple[QuerySet[AuditEvent], AuditEventFilter | None]:
     """The filtered trail, newest first, or an empty one for users who may not read it."""
     if not can_read_audit(user):
         return AuditEvent.objects.none(), None
     filterset = AuditEventFilter(params, queryset=AuditEvent.objects.order_by("-seq"), user=user)
     return filterset.qs, filterset
+
+
+def object_repr_of(object_public_id: str) -> str | None:
+    """How the newest row about an object names it: it outlives the object itself."""
+    return (
+        AuditEvent.objects.filter(object_public_id=object_public_id)
+        .order_by("-seq")
+        .values_list("object_repr", flat=True)
+        .first()
+    )
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.order_by("-seq", "-id").first()

@@ -5,10 +5,12 @@ same query, so the dashboard costs a fixed number of queries however much is pen
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ..models import (
@@ -16,6 +18,7 @@ from ..models import (
     AlertHold,
     AuditCheckpoint,
     AuditEvent,
+    Deployment,
     DeploymentDocument,
     DeploymentStatus,
     EntryStatus,
@@ -26,6 +29,7 @@ from ..models import (
     WatchlistStatus,
 )
 from ..permissions import has_role, is_authorising_officer
+from .accuracy import overdue_alerts_for, suspended_deployments_for
 from .alerts import alerts_visible_to, crops_waiting_for
 from .deployments import deployments_visible_to
 from .watchlists import entries_visible_to, watchlists_visible_to
@@ -39,6 +43,8 @@ HOLD_REVIEW_NOTICE = timedelta(days=14)
 # A pending file deletion older than this means a retention run did not finish its work.
 RETENTION_STUCK_AFTER = timedelta(hours=2)
 LIMIT = 20
+# Whoever the dashboard is for: pages that show it require a signed-in user.
+Viewer = User
 
 
 @dataclass
@@ -50,7 +56,7 @@ class WatchlistTask:
     finalise_by: datetime | None
 
     @property
-    def deployment(self):
+    def deployment(self) -> Deployment:
         return self.watchlist.deployment
 
 
@@ -106,45 +112,36 @@ def chain_verification_status() -> ChainStatus:
         .first()
     )
     every = timedelta(hours=settings.LFR_AUDIT_VERIFY_HOURS)
-    result = {}
+    if checkpoint is None:
+        status = ChainStatus(head, None, None, None, "No signed checkpoint has been made yet.")
+    else:
+        status = ChainStatus(
+            head_seq=head,
+            checkpoint_seq=checkpoint.seq,
+            checkpoint_at=checkpoint.created_at,
+            verified=None,
+            detail="The chain is signed up to this row.",
+        )
     if verification is None:
         # Beat's first run after start-up; until then, at most one interval away.
-        result["next_due"] = timezone.now() + every
-    else:
-        at, changes = verification
-        result.update(
-            verified=bool(changes.get("ok")),
-            verified_at=at,
-            rows_checked=changes.get("tree_size"),
-            failed_checks=list(changes.get("failed_checks") or []),
-            next_due=at + every,
-        )
-    if checkpoint is None:
-        return ChainStatus(
-            head,
-            None,
-            None,
-            result.pop("verified", None),
-            "No signed checkpoint has been made yet.",
-            **result,
-        )
-    return ChainStatus(
-        head_seq=head,
-        checkpoint_seq=checkpoint.seq,
-        checkpoint_at=checkpoint.created_at,
-        verified=result.pop("verified", None),
-        detail="The chain is signed up to this row.",
-        **result,
-    )
+        status.next_due = timezone.now() + every
+        return status
+    at, changes = verification
+    status.verified = bool(changes.get("ok"))
+    status.verified_at = at
+    status.rows_checked = changes.get("tree_size")
+    status.failed_checks = list(changes.get("failed_checks") or [])
+    status.next_due = at + every
+    return status
 
 
-def _finalise_window(deployment):
+def _finalise_window(deployment: Deployment) -> tuple[datetime | None, datetime | None]:
     if deployment.starts_at is None:
         return None, None
     return deployment.starts_at - settings.LFR_WATCHLIST_FINALISE_MAX_AGE, deployment.starts_at
 
 
-def _watchlist_tasks(queryset) -> list[WatchlistTask]:
+def _watchlist_tasks(queryset: QuerySet[Watchlist]) -> list[WatchlistTask]:
     rows = queryset.annotate(
         n_approved=Count("entries", filter=Q(entries__status=EntryStatus.APPROVED)),
         n_pending=Count("entries", filter=Q(entries__status=EntryStatus.PENDING)),
@@ -154,7 +151,7 @@ def _watchlist_tasks(queryset) -> list[WatchlistTask]:
     ]
 
 
-def watchlists_to_authorise(user) -> list[WatchlistTask]:
+def watchlists_to_authorise(user: Viewer) -> list[WatchlistTask]:
     """Watchlists built and waiting for an authorising officer who added none of it."""
     added_by_user = WatchlistEntry.objects.filter(watchlist=OuterRef("pk"), added_by=user).exclude(
         status=EntryStatus.REMOVED
@@ -173,7 +170,7 @@ def watchlists_to_authorise(user) -> list[WatchlistTask]:
     )
 
 
-def watchlists_to_build(user) -> list[WatchlistTask]:
+def watchlists_to_build(user: Viewer) -> list[WatchlistTask]:
     """Watchlists not yet authorised for deployments still being prepared."""
     now = timezone.now()
     return _watchlist_tasks(
@@ -187,7 +184,7 @@ def watchlists_to_build(user) -> list[WatchlistTask]:
     )
 
 
-def watchlists_to_finalise(user) -> list[WatchlistTask]:
+def watchlists_to_finalise(user: Viewer) -> list[WatchlistTask]:
     """Authorised watchlists whose deployment has not started, or whose finalising would
     lapse before the start; each with the period in which finalising counts."""
     now = timezone.now()
@@ -205,7 +202,7 @@ def watchlists_to_finalise(user) -> list[WatchlistTask]:
     return _watchlist_tasks(candidates.filter(not_yet | lapsing))
 
 
-def holds_due_for_review(user, *, today=None):
+def holds_due_for_review(user: Viewer, *, today: date | None = None) -> list[AlertHold]:
     """Evidence holds still in force whose review date is near or past."""
     today = today or timezone.localdate()
     return list(
@@ -219,9 +216,9 @@ def holds_due_for_review(user, *, today=None):
     )
 
 
-def planner_deployments(user) -> list[tuple[str, str, list]]:
+def planner_deployments(user: Viewer) -> list[tuple[str, str, list[Deployment]]]:
     """The planner's own deployments grouped by state, in PLANNER_STATES order."""
-    groups: dict[str, list] = {str(state): [] for state in PLANNER_STATES}
+    groups: dict[str, list[Deployment]] = {str(state): [] for state in PLANNER_STATES}
     for deployment in (
         deployments_visible_to(user)
         .filter(created_by=user, status__in=PLANNER_STATES)
@@ -231,7 +228,7 @@ def planner_deployments(user) -> list[tuple[str, str, list]]:
     return [(str(S(state).label), state, items) for state, items in groups.items()]
 
 
-def deployments_needing_signs(user):
+def deployments_needing_signs(user: Viewer) -> list[Deployment]:
     """Deployments from submission to live, with how many signs are up at each."""
     return list(
         deployments_visible_to(user)
@@ -241,7 +238,7 @@ def deployments_needing_signs(user):
     )
 
 
-def overdue_reviews(user, *, today=None):
+def overdue_reviews(user: Viewer, *, today: date | None = None) -> list[DeploymentDocument]:
     """Documents past their review date on deployments that still rely on them."""
     today = today or timezone.localdate()
     return list(
@@ -256,7 +253,7 @@ def overdue_reviews(user, *, today=None):
     )
 
 
-def lapsed_holds(user, *, today=None):
+def lapsed_holds(user: Viewer, *, today: date | None = None) -> list[AlertHold]:
     """Holds past their review date and never released: they no longer keep anything."""
     today = today or timezone.localdate()
     return list(
@@ -270,7 +267,7 @@ def lapsed_holds(user, *, today=None):
     )
 
 
-def retention_failures(*, now=None) -> dict:
+def retention_failures(*, now: datetime | None = None) -> dict[str, Any]:
     """Signs that a retention run did not finish: files it meant to remove, still there."""
     now = now or timezone.now()
     stuck = PendingFileDeletion.objects.filter(created_at__lt=now - RETENTION_STUCK_AFTER)
@@ -278,27 +275,32 @@ def retention_failures(*, now=None) -> dict:
     return {"files": stuck.count() if oldest else 0, "oldest": oldest}
 
 
-def dashboard_for(user):
-    deployments = deployments_visible_to(user)
-    from .accuracy import overdue_alerts_for, suspended_deployments_for
-
-    sections = {}
+def _attention_sections(user: Viewer) -> dict[str, Any]:
+    """What cannot wait: suspended deployments, crops not stored, overdue alerts."""
+    sections: dict[str, Any] = {}
     if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR):
         sections["suspended"] = suspended_deployments_for(user)
     if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR, Role.COMPLIANCE_OFFICER):
         sections["crops_waiting"] = crops_waiting_for(user)
     if has_role(user, Role.OPERATOR):
         sections["overdue"] = list(overdue_alerts_for(user).select_related("deployment")[:LIMIT])
-    if is_authorising_officer(user):
-        sections["awaiting_approval"] = list(
+    return sections
+
+
+def _approval_sections(user: Viewer, deployments: QuerySet[Deployment]) -> dict[str, Any]:
+    """An authorising officer's decisions: deployments, watchlists and holds to review."""
+    return {
+        "awaiting_approval": list(
             deployments.filter(status=S.SUBMITTED).exclude(created_by=user).order_by("starts_at")
-        )
-        sections["watchlists_to_authorise"] = watchlists_to_authorise(user)
-        sections["holds_due"] = holds_due_for_review(user)
-    if has_role(user, Role.DEPLOYMENT_PLANNER):
-        sections["my_deployments"] = planner_deployments(user)
-        sections["my_deployments_count"] = sum(len(i) for _, _, i in sections["my_deployments"])
-    sections["live"] = list(deployments.filter(status=S.LIVE).order_by("ends_at"))
+        ),
+        "watchlists_to_authorise": watchlists_to_authorise(user),
+        "holds_due": holds_due_for_review(user),
+    }
+
+
+def _live_sections(user: Viewer, deployments: QuerySet[Deployment]) -> dict[str, Any]:
+    """Deployments live or about to be, their signage and their alerts to adjudicate."""
+    sections: dict[str, Any] = {"live": list(deployments.filter(status=S.LIVE).order_by("ends_at"))}
     if has_role(user, Role.OPERATOR):
         sections["ready"] = list(deployments.filter(status=S.APPROVED).order_by("starts_at"))
     if has_role(user, Role.FIELD_OFFICER):
@@ -310,6 +312,12 @@ def dashboard_for(user):
             .select_related("deployment")
             .order_by("captured_at")[:LIMIT]
         )
+    return sections
+
+
+def _watchlist_sections(user: Viewer) -> dict[str, Any]:
+    """Entries waiting for a second person, and watchlists to build or finalise."""
+    sections: dict[str, Any] = {}
     if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
         sections["entries_awaiting_second"] = list(
             entries_visible_to(user)
@@ -322,18 +330,35 @@ def dashboard_for(user):
     if has_role(user, Role.WATCHLIST_MANAGER):
         sections["watchlists_to_build"] = watchlists_to_build(user)
         sections["watchlists_to_finalise"] = watchlists_to_finalise(user)
+    return sections
+
+
+def documents_expiring(user: Viewer, deployments: QuerySet[Deployment]) -> list[DeploymentDocument]:
+    """Documents of deployments being prepared whose review date falls in the next 30 days."""
+    today = timezone.localdate()
+    expiring = DeploymentDocument.objects.filter(
+        deployment__in=deployments.filter(status__in=PREPARING),
+        review_by__lte=today + timedelta(days=30),
+    )
+    if has_role(user, Role.COMPLIANCE_OFFICER):
+        # Those already past their date are listed under overdue reviews instead.
+        expiring = expiring.filter(review_by__gte=today)
+    return list(expiring.select_related("deployment").order_by("review_by")[:LIMIT])
+
+
+def dashboard_for(user: Viewer) -> dict[str, Any]:
+    """Every section of the dashboard the user's roles call for, keyed by section name."""
+    deployments = deployments_visible_to(user)
+    sections = _attention_sections(user)
+    if is_authorising_officer(user):
+        sections.update(_approval_sections(user, deployments))
+    if has_role(user, Role.DEPLOYMENT_PLANNER):
+        sections["my_deployments"] = planner_deployments(user)
+        sections["my_deployments_count"] = sum(len(i) for _, _, i in sections["my_deployments"])
+    sections.update(_live_sections(user, deployments))
+    sections.update(_watchlist_sections(user))
     if has_role(user, Role.DEPLOYMENT_PLANNER, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
-        today = timezone.localdate()
-        expiring = DeploymentDocument.objects.filter(
-            deployment__in=deployments.filter(status__in=PREPARING),
-            review_by__lte=today + timedelta(days=30),
-        )
-        if has_role(user, Role.COMPLIANCE_OFFICER):
-            # Those already past their date are listed under overdue reviews instead.
-            expiring = expiring.filter(review_by__gte=today)
-        sections["documents_expiring"] = list(
-            expiring.select_related("deployment").order_by("review_by")[:LIMIT]
-        )
+        sections["documents_expiring"] = documents_expiring(user, deployments)
     if has_role(user, Role.COMPLIANCE_OFFICER):
         sections["overdue_reviews"] = overdue_reviews(user)
         sections["lapsed_holds"] = lapsed_holds(user)

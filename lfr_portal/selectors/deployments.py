@@ -1,9 +1,12 @@
 """Reads of deployments, filtered by what the user may see."""
 
+from typing import Any
+
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
-from ..models import Deployment, DeploymentStatus, Role
+from ..models import Camera, Deployment, DeploymentCamera, DeploymentStatus, Role
 from ..permissions import OPERATE_DEPLOYMENT, has_role, user_roles
 
 # Field officers see deployments from submission on: they put up the signs.
@@ -14,6 +17,13 @@ FIELD_VISIBLE = (
     DeploymentStatus.SUSPENDED,
     DeploymentStatus.COMPLETED,
 )
+# Deployments holding their cameras for their window.
+BOOKING_STATES = (
+    DeploymentStatus.SUBMITTED,
+    DeploymentStatus.APPROVED,
+    DeploymentStatus.LIVE,
+    DeploymentStatus.SUSPENDED,
+)
 SEE_ALL = {
     Role.AUTHORISING_OFFICER,
     Role.DEPLOYMENT_PLANNER,
@@ -22,7 +32,7 @@ SEE_ALL = {
 }
 
 
-def deployments_visible_to(user):
+def deployments_visible_to(user: Any) -> QuerySet[Deployment]:
     base = Deployment.objects.select_related("created_by", "decided_by")
     roles = user_roles(user)
     if not roles:
@@ -40,7 +50,7 @@ def deployments_visible_to(user):
     return visible.distinct()
 
 
-def deployment_get(user, public_id):
+def deployment_get(user: Any, public_id: Any) -> Deployment:
     """The deployment if the user may see it; Deployment.DoesNotExist otherwise."""
     return deployments_visible_to(user).get(public_id=public_id)
 
@@ -53,3 +63,21 @@ def deployment_operators(deployment: Deployment) -> list[User]:
         with_group_users=False,
     )
     return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())
+
+
+def overlapping_booking(camera: Camera, deployment: Deployment) -> Deployment | None:
+    """Another deployment holding the camera for an overlapping window, if any."""
+    if not (deployment.starts_at and deployment.ends_at):
+        return None
+    clash = (
+        DeploymentCamera.objects.filter(
+            camera=camera,
+            deployment__status__in=BOOKING_STATES,
+            deployment__starts_at__lt=deployment.ends_at,
+            deployment__ends_at__gt=deployment.starts_at,
+        )
+        .exclude(deployment=deployment)
+        .select_related("deployment")
+        .first()
+    )
+    return clash.deployment if clash else None

@@ -2,13 +2,23 @@
 
 from dataclasses import dataclass
 
-from ..models import SignageRecord
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+
+from ..models import Deployment, DeploymentStatus, SignageRecord
 from ..permissions import can_publish_signage_photos
-from ..services.publication import PUBLISHABLE_STATUSES
 from .deployments import deployments_visible_to
 
+# Deployments the public page can show; a photo of any other would never be seen.
+PUBLISHABLE_STATUSES = (
+    DeploymentStatus.APPROVED,
+    DeploymentStatus.LIVE,
+    DeploymentStatus.COMPLETED,
+    DeploymentStatus.CANCELLED,
+)
 
-def signage_visible_to(user):
+
+def signage_visible_to(user: User | AnonymousUser) -> QuerySet[SignageRecord]:
     """Signs on the deployments the user may see; any other answers 404."""
     return SignageRecord.objects.select_related("deployment").filter(
         deployment__in=deployments_visible_to(user).values("pk")
@@ -29,7 +39,9 @@ class SignPhotoReview:
     awaiting_state: bool
 
 
-def sign_photo_review(user, deployment, sign):
+def sign_photo_review(
+    user: User | AnonymousUser, deployment: Deployment, sign: SignageRecord
+) -> SignPhotoReview | None:
     """None for anyone who does not decide on signage photos."""
     if not can_publish_signage_photos(user):
         return None

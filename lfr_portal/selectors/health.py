@@ -245,7 +245,8 @@ def camera_health(booking: DeploymentCamera, *, target_fps: float | None = None)
     when that is lower). Skipping alone is by design: frames beyond the rate are dropped.
     """
     figures = booking.health if isinstance(booking.health, dict) else {}
-    totals = {
+    # Any: the counters fill int fields of a dataclass that also has bool and float ones.
+    totals: dict[str, Any] = {
         "frames_read": booking.frames_read,
         "frames_analysed": booking.frames_processed,
         "frames_skipped": booking.frames_skipped,
@@ -304,9 +305,10 @@ def with_health(bookings: Iterable[DeploymentCamera]) -> list[DeploymentCamera]:
     bookings = with_shown_state(bookings)
     for booking in bookings:
         health = camera_health(booking, target_fps=target)
-        if health.verdict != NO_FIGURES and booking.shown_state != CameraState.RUNNING:
+        # shown_state and camera_health are display attributes set on the instance.
+        if health.verdict != NO_FIGURES and booking.shown_state != CameraState.RUNNING:  # type: ignore[attr-defined]
             health = replace(health, stale=True)
-        booking.camera_health = health
+        booking.camera_health = health  # type: ignore[attr-defined]
     return bookings
 
 

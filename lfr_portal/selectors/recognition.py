@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -10,11 +11,13 @@ from django.utils import timezone
 
 from ..models import (
     CameraState,
+    Deployment,
     DeploymentCamera,
     DeploymentStatus,
     EnrolmentState,
     EntryReference,
     EntryStatus,
+    Watchlist,
     WatchlistEntry,
     WatchlistStatus,
 )
@@ -36,10 +39,10 @@ class CameraJobContext:
     # The narrowest face to find on this camera, in its pixels (None: the default).
     min_face_px: int | None = None
     # Matched people the previous job handed on.
-    matched_tracks: list = field(default_factory=list)
+    matched_tracks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def camera_job_context(booking_id):
+def camera_job_context(booking_id: int) -> CameraJobContext | None:
     """The job's settings, or None when the booking is gone or its deployment is not live."""
     booking = (
         DeploymentCamera.objects.select_related("deployment", "camera")
@@ -49,6 +52,8 @@ def camera_job_context(booking_id):
     if booking is None or booking.deployment.status != DeploymentStatus.LIVE:
         return None
     deployment = booking.deployment
+    # A live deployment was approved, and approval needs its window set.
+    assert deployment.starts_at is not None and deployment.ends_at is not None
     return CameraJobContext(
         booking_id=booking.pk,
         deployment_id=deployment.pk,
@@ -66,12 +71,13 @@ def camera_job_context(booking_id):
     )
 
 
-def deployment_still_live(deployment_id):
+def deployment_still_live(deployment_id: int) -> bool:
     """The kill switch, a cancellation or the window's end all show up here."""
-    from ..models import Deployment
-
     row = Deployment.objects.filter(pk=deployment_id).values_list("status", "ends_at").first()
-    return bool(row) and row[0] == DeploymentStatus.LIVE and timezone.now() < row[1]
+    if row is None:
+        return False
+    status, ends_at = row
+    return status == DeploymentStatus.LIVE and ends_at is not None and timezone.now() < ends_at
 
 
 def watchlist_matrix(deployment_id: int, engine: str, dim: int) -> tuple[list[int], np.ndarray]:
@@ -110,11 +116,12 @@ def watchlist_matrix(deployment_id: int, engine: str, dim: int) -> tuple[list[in
     if not rows:
         return [], np.zeros((0, dim), dtype=np.float32)
     ids = [pk for pk, _ in rows]
-    matrix = np.stack([np.frombuffer(bytes(blob), dtype=np.float32) for _, blob in rows])
+    # The filters above leave no row without an embedding.
+    matrix = np.stack([np.frombuffer(bytes(blob or b""), dtype=np.float32) for _, blob in rows])
     return ids, np.ascontiguousarray(matrix, dtype=np.float32)
 
 
-def enrolment_progress(watchlist):
+def enrolment_progress(watchlist: Watchlist) -> dict[str, int]:
     counts = dict.fromkeys(EnrolmentState.values, 0)
     for state in watchlist.entries.exclude(status=EntryStatus.REMOVED).values_list(
         "enrolment_state", flat=True
@@ -153,5 +160,8 @@ def with_shown_state(bookings: Iterable[DeploymentCamera]) -> list[DeploymentCam
     now = timezone.now()
     bookings = list(bookings)
     for booking in bookings:
-        booking.shown_state, booking.shown_state_label = camera_shown_state(booking, now=now)
+        # Display attributes, set on the instance for templates and serializers.
+        booking.shown_state, booking.shown_state_label = camera_shown_state(  # type: ignore[attr-defined]
+            booking, now=now
+        )
     return bookings

@@ -8,12 +8,13 @@ the row, so a page of deployments, or the totals of a period, is one query.
 """
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -22,8 +23,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
+    TextChoices,
     When,
 )
 from django.db.models.fields.json import KT
@@ -41,20 +44,23 @@ from ..models import (
     SignageRecord,
     UseCase,
 )
-from .retention import retention_state
 
 S = DeploymentStatus
-
-PUBLIC_STATUS_LABELS = {
-    "planned": "Planned",
-    "live": "Live now",
-    "suspended": "Suspended: too many false alerts",
-    "completed": "Completed",
-    "cancelled": "Stopped early (cancelled)",
-}
+# Rows of public columns and annotated figures, not model instances.
+PublicQuerySet = QuerySet[Any, dict[str, Any]]
 
 
-def _public_q():
+class PublicStatus(TextChoices):
+    """The states the public is told about; an approved deployment is shown as planned."""
+
+    PLANNED = "planned", "Planned"
+    LIVE = "live", "Live now"
+    SUSPENDED = "suspended", "Suspended: too many false alerts"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Stopped early (cancelled)"
+
+
+def public_q() -> Q:
     # Planned ones are announced ahead unless a critical threat is recorded; those
     # appear once they go live. Cancelled ones appear only if they went live.
     return (
@@ -64,7 +70,7 @@ def _public_q():
     )
 
 
-def _count(model, **filters):
+def _count(model: type[Alert] | type[SignageRecord], **filters: Any) -> Coalesce:
     rows = (
         model.objects.filter(deployment=OuterRef("pk"), **filters)
         .order_by()
@@ -75,7 +81,7 @@ def _count(model, **filters):
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def _leaflets():
+def _leaflets() -> Coalesce:
     rows = (
         LeafletRecord.objects.filter(deployment=OuterRef("pk"))
         .order_by()
@@ -86,7 +92,7 @@ def _leaflets():
     return Coalesce(Subquery(rows, output_field=BigIntegerField()), 0)
 
 
-FIGURES = {
+FIGURES: dict[str, Callable[[], Coalesce]] = {
     "alerts": lambda: _count(Alert),
     "confirmed_matches": lambda: _count(Alert, adjudication=Adjudication.CONFIRMED),
     "false_alerts": lambda: _count(Alert, adjudication=Adjudication.FALSE_ALERT),
@@ -118,8 +124,24 @@ PUBLIC_COLUMNS = (
 )
 
 
+class FalseAlertRates:
+    """The two public false-alert rates, for a deployment or a period's totals."""
+
+    faces_processed: int
+    alerts: int
+    false_alerts: int
+
+    @property
+    def false_alerts_per_face(self) -> float | None:
+        return self.false_alerts / self.faces_processed if self.faces_processed else None
+
+    @property
+    def false_alerts_per_alert(self) -> float | None:
+        return self.false_alerts / self.alerts if self.alerts else None
+
+
 @dataclass(frozen=True)
-class PublicDeployment:
+class PublicDeployment(FalseAlertRates):
     public_id: UUID
     status: str
     critical_threat_exempt: bool
@@ -147,57 +169,51 @@ class PublicDeployment:
     signs_recorded: int
     leaflets_distributed: int
 
-    @property
-    def false_alerts_per_face(self):
-        return self.false_alerts / self.faces_processed if self.faces_processed else None
-
-    @property
-    def false_alerts_per_alert(self):
-        return self.false_alerts / self.alerts if self.alerts else None
-
     @classmethod
-    def from_row(cls, row):
+    def from_row(cls, row: dict[str, Any]) -> "PublicDeployment":
         row = {name.removeprefix("n_"): value for name, value in row.items()}
         row["status"] = _public_status(row["status"])
         return cls(**row)
 
     @property
-    def id(self):
+    def id(self) -> UUID:
         return self.public_id
 
     @property
-    def status_label(self):
-        return PUBLIC_STATUS_LABELS[self.status]
+    def status_label(self) -> str:
+        return str(PublicStatus(self.status).label)
 
     @property
-    def announced_in_advance(self):
+    def announced_in_advance(self) -> bool:
         return not self.critical_threat_exempt
 
     @property
-    def date(self):
+    def date(self) -> date | None:
         return timezone.localdate(self.starts_at) if self.starts_at else None
 
     @property
-    def use_case_label(self):
+    def use_case_label(self) -> str:
         return UseCase(self.use_case).label if self.use_case in UseCase.values else "Other"
 
     @property
-    def engine_label(self):
+    def engine_label(self) -> str:
         profile = ENGINE_PROFILES.get(self.engine)
         return profile.label if profile else self.engine
 
 
-def _public_status(status):
+def _public_status(status: str) -> str:
     return "planned" if status == S.APPROVED else status
 
 
-def _parse_borough(borough):
+def _parse_borough(borough: str | None) -> str:
     return (borough or "").strip()
 
 
-def public_deployments(*, date_from=None, date_to=None, borough=None):
+def public_deployments(
+    *, date_from: date | None = None, date_to: date | None = None, borough: str | None = None
+) -> PublicQuerySet:
     """Deployments the public may see, newest first, with their figures: one query."""
-    queryset = Deployment.objects.filter(_public_q())
+    queryset = Deployment.objects.filter(public_q())
     if date_from:
         queryset = queryset.filter(starts_at__date__gte=date_from)
     if date_to:
@@ -224,35 +240,35 @@ def public_deployments(*, date_from=None, date_to=None, borough=None):
 class PublicRows:
     """A sliceable sequence of PublicDeployment for Django's Paginator."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset: PublicQuerySet) -> None:
         self.queryset = queryset
 
-    def count(self):
+    def count(self) -> int:
         return self.queryset.count()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [PublicDeployment.from_row(row) for row in self.queryset[index]]
         return PublicDeployment.from_row(self.queryset[index])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[PublicDeployment]:
         return (PublicDeployment.from_row(row) for row in self.queryset)
 
 
-def public_deployment_rows(**filters):
+def public_deployment_rows(**filters: Any) -> PublicRows:
     return PublicRows(public_deployments(**filters))
 
 
-def public_deployment_get(public_id):
+def public_deployment_get(public_id: UUID) -> PublicDeployment | None:
     """One public deployment, or None where the public may not see it."""
     row = public_deployments().filter(public_id=public_id).first()
     return PublicDeployment.from_row(row) if row else None
 
 
-def public_announcements(limit=50):
+def public_announcements(limit: int = 50) -> list[PublicDeployment]:
     """The most recently announced deployments, for the Atom feed."""
     rows = (
         public_deployments()
@@ -262,9 +278,9 @@ def public_announcements(limit=50):
     return [PublicDeployment.from_row(row) for row in rows]
 
 
-def public_boroughs():
+def public_boroughs() -> list[str]:
     return list(
-        Deployment.objects.filter(_public_q())
+        Deployment.objects.filter(public_q())
         .order_by("borough")
         .values_list("borough", flat=True)
         .distinct()
@@ -275,7 +291,7 @@ def public_boroughs():
 
 
 @dataclass(frozen=True)
-class PublicTotals:
+class PublicTotals(FalseAlertRates):
     deployments: int
     faces_processed: int
     alerts: int
@@ -286,19 +302,13 @@ class PublicTotals:
     arrests: int
 
     @property
-    def false_alerts_per_face(self):
-        return self.false_alerts / self.faces_processed if self.faces_processed else None
-
-    @property
-    def false_alerts_per_alert(self):
-        return self.false_alerts / self.alerts if self.alerts else None
-
-    @property
-    def faces_per_false_alert(self):
+    def faces_per_false_alert(self) -> int | None:
         return round(self.faces_processed / self.false_alerts) if self.false_alerts else None
 
 
-def public_totals(*, date_from=None, date_to=None, borough=None):
+def public_totals(
+    *, date_from: date | None = None, date_to: date | None = None, borough: str | None = None
+) -> PublicTotals:
     """Figures summed over the public deployments of a period: one aggregate query."""
     queryset = public_deployments(date_from=date_from, date_to=date_to, borough=borough)
     sums = queryset.order_by().aggregate(
@@ -314,7 +324,7 @@ def public_totals(*, date_from=None, date_to=None, borough=None):
     return PublicTotals(**{name: int(value) for name, value in sums.items()})
 
 
-def percent(fraction):
+def percent(fraction: float | None) -> str | None:
     """A share as a percentage with two significant figures, however small."""
     if fraction is None:
         return None
@@ -325,123 +335,8 @@ def percent(fraction):
     return f"{value:.{places}f}%"
 
 
-# --- one deployment's evidence and retention -------------------------------------
-
-
-@dataclass(frozen=True)
-class PublicSign:
-    public_id: UUID
-    placed_at: datetime
-    removed_at: datetime | None
-    photo_published: bool
-
-
-def public_signage(public_id):
-    """The signs recorded for a deployment: when they went up and came down, and whether
-    a photo of them is published. Descriptions and who recorded them stay internal."""
-    rows = (
-        SignageRecord.objects.filter(deployment__public_id=public_id)
-        .order_by("placed_at", "pk")
-        .values("public_id", "placed_at", "removed_at")
-        .annotate(
-            photo_published=Case(
-                When(_published_photo_q(), then=True),
-                default=False,
-            )
-        )
-    )
-    return [PublicSign(**row) for row in rows]
-
-
-def _published_photo_q(prefix=""):
-    return (
-        Q(**{f"{prefix}photo_published_at__isnull": False})
-        & Q(**{f"{prefix}photo_deleted_at__isnull": True})
-        & ~Q(**{f"{prefix}photo": ""})
-    )
-
-
-def published_signage_photo(public_id):
-    """The signage record whose photo the public may see, or None."""
-    visible = Deployment.objects.filter(_public_q()).values("pk")
-    return (
-        SignageRecord.objects.filter(_published_photo_q(), public_id=public_id)
-        .filter(deployment__in=visible)
-        .only("public_id", "photo")
-        .first()
-    )
-
-
-@dataclass
-class PublicRetention:
-    lines: list[str] = field(default_factory=list)
-    references_kept: bool = False
-
-
-def _day(value):
-    return dateformat.format(timezone.localtime(value), "j F Y") if value else "a date not set"
-
-
-def _plural(count, one, many):
-    return f"{count:,} {one if count == 1 else many}"
-
-
-def public_retention(public_id, now=None):
-    """What the deployment still holds, in words for the public: counts and dates only.
-
-    The internal retention state names who placed a hold and why; that never appears.
-    """
-    deployment = Deployment.objects.filter(_public_q(), public_id=public_id).first()
-    if deployment is None:
-        return None
-    alert_days = settings.LFR_ALERT_RETENTION.days
-    photo_days = settings.LFR_SIGNAGE_PHOTO_RETENTION.days
-    destroy_hours = settings.LFR_WATCHLIST_DESTROY_AFTER.total_seconds() / 3600
-    lines = []
-    holds = []
-    for holding in retention_state(deployment, now=now):
-        if holding.what == "Alert images":
-            lines.append(
-                f"{_plural(holding.count, 'alert image is', 'alert images are')} held. Each is "
-                f"deleted {alert_days} days after it was taken; the next goes on "
-                f"{_day(holding.until)}."
-            )
-        elif holding.what == "Alert image kept for proceedings":
-            holds.append(holding.until)
-        elif holding.what == "Watchlist images and embeddings":
-            if deployment.status in (S.COMPLETED, S.CANCELLED):
-                lines.append(
-                    f"The watchlist's {_plural(holding.count, 'image', 'images')} and "
-                    f"face templates are due to be destroyed by {_day(holding.until)}."
-                )
-            else:
-                lines.append(
-                    f"The watchlist's {_plural(holding.count, 'image', 'images')} and face "
-                    f"templates are kept until the deployment ends, and destroyed within "
-                    f"{destroy_hours:g} hours of its end."
-                )
-        elif holding.what == "Signage photos":
-            lines.append(
-                f"{_plural(holding.count, 'photo of a sign is', 'photos of signs are')} held. "
-                f"Each is deleted {photo_days} days after the sign went up; the next goes on "
-                f"{_day(holding.until)}."
-            )
-        else:
-            lines.append(
-                f"{_plural(holding.count, 'other record is', 'other records are')} held until "
-                f"{_day(holding.until)}."
-            )
-    if holds:
-        lines.append(
-            f"{_plural(len(holds), 'alert image is', 'alert images are')} kept past the "
-            f"usual {alert_days} days because they are needed for legal proceedings; each "
-            f"such decision is reviewed by {_day(max(holds))} at the latest."
-        )
-    return PublicRetention(lines=lines, references_kept=deployment.watchlist_references.exists())
-
-
-def period_label(date_from: date | None, date_to: date | None):
-    def day(value):
+def period_label(date_from: date | None, date_to: date | None) -> str:
+    def day(value: date) -> str:
         return dateformat.format(value, "j F Y")
 
     if date_from and date_to:

@@ -6,11 +6,13 @@ finish their transaction first and raise afterwards.
 """
 
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,18 +23,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ..errors import InvalidTransition, RuleViolation
 from ..models import OfficerProfile, Rank, Role
 from ..permissions import user_roles
-from ..selectors.accounts import failures_by_username, locked_out_usernames
+from ..selectors.accounts import failures_by_username, is_locked_out, locked_out_usernames
 from .audit import audit_record
 
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
-def _user_named(username):
+def _user_named(username: str) -> User | None:
     return get_user_model().objects.filter(username=username).first()
 
 
-def _require_reason(reason):
+def _require_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("Say why: an unlock or reset needs a reason for the audit trail.")
@@ -43,7 +45,7 @@ def _require_reason(reason):
 
 
 @transaction.atomic
-def account_lockout_record(*, username, ip_address, failures):
+def account_lockout_record(*, username: str, ip_address: str | None, failures: int) -> None:
     """Record that axes has just locked `username` out (called once, on the locking failure)."""
     locked_until = timezone.now() + settings.AXES_COOLOFF_TIME
     audit_record(
@@ -61,8 +63,13 @@ def account_lockout_record(*, username, ip_address, failures):
 
 
 def login_attempts_reset(
-    *, actor=None, reason, ip_address=None, username=None, ip_or_username=False
-):
+    *,
+    actor: User | None = None,
+    reason: str,
+    ip_address: str | None = None,
+    username: str | None = None,
+    ip_or_username: bool = False,
+) -> int:
     """Remove failed-attempt records; every lockout this lifts gets an audit row.
 
     axes' own reset path (the `axes_reset*` commands, `axes.utils.reset`) comes
@@ -97,11 +104,11 @@ def login_attempts_reset(
     return count
 
 
-def account_unlock(*, actor, username, reason):
+def account_unlock(*, actor: User, username: str, reason: str) -> int:
     """An administrator lifts a lockout before its cool-off ends."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        if username not in locked_out_usernames(AccessAttempt.objects.filter(username=username)):
+        if not is_locked_out(username):
             raise InvalidTransition(f"{username} is not locked out.")
         return login_attempts_reset(actor=actor, reason=reason, username=username)
 
@@ -109,15 +116,17 @@ def account_unlock(*, actor, username, reason):
 # --- one-time passwords -------------------------------------------------------------
 
 
-def _clean_token(token):
+def _clean_token(token: str | None) -> str:
     return "".join((token or "").split()).replace("-", "").lower()
 
 
-def _is_totp_shaped(token):
+def _is_totp_shaped(token: str) -> bool:
     return len(token) == 6 and token.isdigit()
 
 
-def otp_enrol_confirm(*, user, key, token, recovery_code_count=None):
+def otp_enrol_confirm(
+    *, user: User, key: str, token: str, recovery_code_count: int | None = None
+) -> tuple[TOTPDevice, list[str]]:
     """Confirm a new authenticator app with a code from it; returns (device, recovery codes).
 
     The recovery codes are returned once, to be shown once: only the database keeps them.
@@ -163,7 +172,7 @@ def otp_enrol_confirm(*, user, key, token, recovery_code_count=None):
     return device, codes
 
 
-def _throttled(device):
+def _throttled(device: TOTPDevice | StaticDevice) -> str | None:
     allowed, details = device.verify_is_allowed()
     if allowed:
         return None
@@ -172,7 +181,7 @@ def _throttled(device):
     return f"Too many wrong codes: wait {seconds} seconds before trying again."
 
 
-def otp_verify(*, user, token):
+def otp_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice:
     """Check a code from the authenticator app, or a recovery code; returns the device.
 
     A six-digit code goes to the app's device and anything else to the recovery
@@ -217,7 +226,7 @@ def otp_verify(*, user, token):
     raise RuleViolation(refusal, field="token")
 
 
-def otp_reset(*, actor, user, reason):
+def otp_reset(*, actor: User, user: User, reason: str) -> None:
     """Remove a user's authenticator app and recovery codes (a lost phone); they enrol again."""
     reason = _require_reason(reason)
     with transaction.atomic():
@@ -238,18 +247,51 @@ def otp_reset(*, actor, user, reason):
 # --- single sign-on -------------------------------------------------------------------
 
 
+def _rank_sync(user: User, rank: str) -> dict[str, Any]:
+    """Take the provider's rank when it is one the portal knows; the change, if any."""
+    profile, _ = OfficerProfile.objects.get_or_create(user=user)
+    if not rank or rank not in Rank.values or rank == profile.rank:
+        return {}
+    change = {"rank": {"from": profile.rank, "to": rank}}
+    profile.rank = rank
+    profile.save(update_fields=["rank"])
+    return change
+
+
+def _roles_sync(user: User, had: set[str], roles: Iterable[str]) -> dict[str, Any]:
+    """Give the user exactly the portal roles the provider names; the change, if any."""
+    wanted = set(roles) & set(Role.values)
+    for name in wanted - had:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    if had - wanted:
+        user.groups.remove(*Group.objects.filter(name__in=had - wanted))
+    # permissions.user_roles caches a user's roles here; the groups just changed under it.
+    user._lfr_roles = wanted  # type: ignore[attr-defined]
+    if had == wanted:
+        return {}
+    return {"roles": {"from": sorted(had), "to": sorted(wanted)}}
+
+
 @transaction.atomic
-def account_sync_from_provider(*, username, roles, email="", first_name="", last_name="", rank=""):
+def account_sync_from_provider(
+    *,
+    username: str,
+    roles: Iterable[str],
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    rank: str = "",
+) -> User:
     """Create or update the account the identity provider vouches for.
 
     The provider is the source of truth for roles: portal roles it does not give are
     removed. Groups that are not portal roles are left alone.
     """
-    User = get_user_model()
-    user = User.objects.select_for_update().filter(username=username).first()
+    UserModel = get_user_model()
+    user = UserModel.objects.select_for_update().filter(username=username).first()
     created = user is None
-    if created:
-        user = User(username=username)
+    if user is None:
+        user = UserModel(username=username)
         # Only the provider signs this account in.
         user.set_unusable_password()
     before = {
@@ -267,21 +309,8 @@ def account_sync_from_provider(*, username, roles, email="", first_name="", last
         if before[field] != getattr(user, field)
     }
 
-    profile, _ = OfficerProfile.objects.get_or_create(user=user)
-    if rank and rank in Rank.values and rank != profile.rank:
-        changes["rank"] = {"from": profile.rank, "to": rank}
-        profile.rank = rank
-        profile.save(update_fields=["rank"])
-
-    had = set() if created else set(user_roles(user))
-    wanted = set(roles) & set(Role.values)
-    for name in wanted - had:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
-    if had - wanted:
-        user.groups.remove(*Group.objects.filter(name__in=had - wanted))
-    if had != wanted:
-        changes["roles"] = {"from": sorted(had), "to": sorted(wanted)}
-    user._lfr_roles = wanted
+    changes.update(_rank_sync(user, rank))
+    changes.update(_roles_sync(user, set() if created else set(user_roles(user)), roles))
 
     if created or changes:
         audit_record(

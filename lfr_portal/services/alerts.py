@@ -1,5 +1,6 @@
 """Writes for alerts: operators adjudicate; no decision rests on the system's output alone."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +12,14 @@ from .audit import audit_record
 
 
 @transaction.atomic
-def alert_adjudicate(*, actor, alert, adjudication, outcome="", outcome_detail=""):
+def alert_adjudicate(
+    *,
+    actor: User,
+    alert: Alert,
+    adjudication: str,
+    outcome: str = "",
+    outcome_detail: str = "",
+) -> Alert:
     alert = Alert.objects.select_for_update().select_related("deployment").get(pk=alert.pk)
     if not can_operate(actor, alert.deployment):
         raise NotPermitted(

@@ -11,36 +11,46 @@ are computed from the previous head's frontier and the rows since.
 import json
 import logging
 import os
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from .. import audit_chain, merkle
 from ..middleware import current_client_address
-from ..models import AuditCheckpoint, AuditEvent, AuditPrunedLeaf, CheckpointKind
+from ..models import AuditCheckpoint, AuditEvent, AuditPrunedLeaf, CheckpointKind, Deployment
+from ..permissions import role_label
+from ..selectors.audit_log import (
+    LogCheck,
+    audit_log_check,
+    chain_head,
+    latest_tree_head,
+    leaf_hashes_after,
+    log_tree,
+)
 
 logger = logging.getLogger(__name__)
 
 # With no new rows, beat still re-signs the head this often, so a reader can tell a
 # quiet log from a stopped one.
-HEAD_REFRESH = timezone.timedelta(hours=1)
+HEAD_REFRESH = timedelta(hours=1)
 
 # An arbitrary, fixed key for pg_advisory_xact_lock: "LFR audit".
 AUDIT_LOCK_KEY = 0x4C465241554449
 
 
-def _deployment_public_id(obj, deployment):
+def _deployment_public_id(obj: models.Model | None, deployment: Deployment | None) -> str:
     if deployment is not None:
         return str(deployment.public_id)
-    from ..models import Deployment
-
     if isinstance(obj, Deployment):
         return str(obj.public_id)
     for attr in ("deployment", "watchlist"):
@@ -55,28 +65,26 @@ def _deployment_public_id(obj, deployment):
     return ""
 
 
-def _lock_chain():
+def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
 
 
-def chain_head():
-    """(seq, row_hash) of the newest row, or of the last row retention removed, or genesis."""
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
-    if last:
-        return last
-    removed = AuditPrunedLeaf.objects.order_by("-seq").values_list("seq", "row_hash").first()
-    return removed or (0, audit_chain.GENESIS_HASH)
-
-
-def audit_record(*, actor, action, obj=None, reason="", changes=None, deployment=None):
+def audit_record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    obj: models.Model | None = None,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    deployment: Deployment | None = None,
+) -> AuditEvent:
     """Append one row to the audit trail. Must run inside the caller's transaction."""
-    from ..permissions import role_label
-
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the service's transaction")
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user = cast("User | None", actor if authenticated else None)
     _lock_chain()
     head_seq, head_hash = chain_head()
     event = AuditEvent(
@@ -118,11 +126,19 @@ def audit_record(*, actor, action, obj=None, reason="", changes=None, deployment
     return event
 
 
+@transaction.atomic
+def audit_read_record(
+    *, actor: AbstractBaseUser | AnonymousUser, changes: dict[str, Any]
+) -> AuditEvent:
+    """Reading the trail is itself on the trail, from the pages and the admin alike."""
+    return audit_record(actor=actor, action="audit.read", changes=changes)
+
+
 # --- signing --------------------------------------------------------------------
 
 
 @lru_cache(maxsize=4)
-def _load_private_key(path):
+def _load_private_key(path: str | Path) -> Ed25519PrivateKey:
     key_path = Path(path)
     if not key_path.exists():
         if not settings.LFR_AUDIT_SIGNING_KEY_AUTOCREATE:
@@ -148,11 +164,11 @@ def _load_private_key(path):
     return key
 
 
-def signing_key():
+def signing_key() -> Ed25519PrivateKey:
     return _load_private_key(settings.LFR_AUDIT_SIGNING_KEY_FILE)
 
 
-def public_key_pem():
+def public_key_pem() -> bytes:
     return (
         signing_key()
         .public_key()
@@ -160,32 +176,20 @@ def public_key_pem():
     )
 
 
-def _sign(checkpoint):
+def _sign(checkpoint: AuditCheckpoint) -> None:
     key = signing_key()
     checkpoint.key_id = audit_chain.key_id(key.public_key())
     checkpoint.signature = audit_chain.sign_tree_head(key, checkpoint.tree_head())
-
-
-def _leaf_hashes_after(seq):
-    """(seq, leaf hash) of every leaf after `seq`, pruned ones first: both ordered by seq."""
-    pruned = AuditPrunedLeaf.objects.filter(seq__gt=seq).order_by("seq")
-    yield from pruned.values_list("seq", "leaf_hash").iterator(chunk_size=10000)
-    rows = AuditEvent.objects.filter(seq__gt=seq).order_by("seq")
-    yield from rows.values_list("seq", "leaf_hash").iterator(chunk_size=10000)
-
-
-def _latest_tree_head():
-    return AuditCheckpoint.objects.exclude(root_hash="").order_by("-seq", "-id").first()
 
 
 class AuditLogBroken(Exception):
     """The rows in the database do not form a log a head can be signed over."""
 
 
-def _issue_tree_head(kind):
+def _issue_tree_head(kind: str) -> AuditCheckpoint:
     """Sign a head over the whole log; caller holds the chain lock in a transaction."""
     size, row_hash = chain_head()
-    last = _latest_tree_head()
+    last = latest_tree_head()
     if last is not None and last.seq > size:
         # Never sign a shorter log than was signed before: rows were removed.
         raise AuditLogBroken(
@@ -198,7 +202,7 @@ def _issue_tree_head(kind):
         frontier = [(s, bytes.fromhex(h)) for s, h in last.frontier]
     expected = start + 1
     new = []
-    for seq, leaf in _leaf_hashes_after(start):
+    for seq, leaf in leaf_hashes_after(start):
         if seq != expected or not leaf:
             raise AuditLogBroken(f"row {expected} is missing or has no leaf hash")
         new.append(bytes.fromhex(leaf))
@@ -220,17 +224,17 @@ def _issue_tree_head(kind):
 
 
 @transaction.atomic
-def audit_checkpoint_create(*, kind=CheckpointKind.PERIODIC):
+def audit_checkpoint_create(*, kind: str = CheckpointKind.PERIODIC) -> AuditCheckpoint:
     """Sign a tree head over the whole log now (exports and reports ask for one)."""
     _lock_chain()
     return _issue_tree_head(kind)
 
 
-def audit_tree_head_tick():
+def audit_tree_head_tick() -> AuditCheckpoint | None:
     """Beat's minute: sign a new head if the log grew, or if the last is an hour old."""
     with transaction.atomic():
         _lock_chain()
-        last = _latest_tree_head()
+        last = latest_tree_head()
         size, _ = chain_head()
         if (
             last is not None
@@ -241,7 +245,7 @@ def audit_tree_head_tick():
         return _issue_tree_head(CheckpointKind.PERIODIC)
 
 
-def audit_prune(*, before=None, batch_size=5000):
+def audit_prune(*, before: datetime | None = None, batch_size: int = 5000) -> int:
     """Remove rows past their retention period from the start of the log, in batches.
 
     On PostgreSQL the database decides what is past retention: the SECURITY DEFINER
@@ -270,7 +274,9 @@ def audit_prune(*, before=None, batch_size=5000):
             removed_total += removed
 
 
-def _prune_in_python(before, batch_size):
+def _prune_in_python(
+    before: datetime | None, batch_size: int
+) -> tuple[int | None, int | None, int]:
     if before is None:
         before = timezone.now() - settings.LFR_AUDIT_RETENTION
     before = max(before, timezone.now() - settings.LFR_AUDIT_RETENTION)
@@ -294,19 +300,13 @@ def _prune_in_python(before, batch_size):
 # --- verification ---------------------------------------------------------------
 
 
-def log_tree(size=None):
-    """The Merkle tree over the log's leaves (rows and pruned rows), all or the first `size`."""
-    leaves = [bytes.fromhex(leaf) for _, leaf in _leaf_hashes_after(0)]
-    return merkle.MerkleTree(leaves if size is None else leaves[:size])
-
-
 # The public consistency endpoint answers many keepers of different earlier heads from
 # the same latest head: build that head's tree once per process (O(n)), then each proof
 # costs O(log^2 n). Keyed by size and root, so a new head replaces it.
 _head_tree: tuple[tuple[int, str], merkle.MerkleTree] | None = None
 
 
-def _tree_for_head(head) -> merkle.MerkleTree:
+def _tree_for_head(head: AuditCheckpoint) -> merkle.MerkleTree:
     global _head_tree
     key = (head.seq, head.root_hash)
     cached = _head_tree
@@ -317,17 +317,19 @@ def _tree_for_head(head) -> merkle.MerkleTree:
     return tree
 
 
-def consistency_bundle(*, first_size, head=None):
+def consistency_bundle(
+    *, first_size: int, head: AuditCheckpoint | None = None
+) -> dict[str, Any] | None:
     """What a keeper of an earlier head needs: the latest signed head and a proof to it.
 
     `proof` is None when the log is now shorter than `first_size` (the verifier then
     names the truncation).
     """
-    head = head or _latest_tree_head()
+    head = head or latest_tree_head()
     if head is None:
         return None
-    bundle = {
-        "format": CONSISTENCY_FORMAT,
+    bundle: dict[str, Any] = {
+        "format": audit_chain.CONSISTENCY_FORMAT,
         "first_size": first_size,
         "head": head.tree_head(),
         "proof": None,
@@ -338,155 +340,36 @@ def consistency_bundle(*, first_size, head=None):
     return bundle
 
 
-CONSISTENCY_FORMAT = "lfr-portal-consistency/1"
-
-
-def audit_verify_database(*, chunk_size=5000, earlier_head=None):
+def audit_verify_database(
+    *, chunk_size: int = 5000, earlier_head: dict[str, Any] | None = None
+) -> tuple[bool, str]:
     """Check the whole log in the database. Returns (ok, message) naming the first problem.
 
     `earlier_head` is a signed tree head someone kept (the published JSON): the log
     must still extend it, whatever the database now says about itself.
     """
-    failed, message, _ = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
-    return failed is None, message
+    check = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
+    return check.failed is None, check.message
 
 
-class _ContentChanged(audit_chain.ChainBreak):
-    pass
-
-
-def _verify_database(*, chunk_size: int, earlier_head: dict | None) -> tuple[str | None, str, dict]:
-    """(the failed check's name or None, message, {tree_size, root_hash} when checked)."""
+def _verify_database(*, chunk_size: int, earlier_head: dict[str, Any] | None) -> LogCheck:
     public_key = signing_key().public_key()
-    pruned = list(
-        AuditPrunedLeaf.objects.order_by("seq").values_list("seq", "leaf_hash", "row_hash")
-    )
-    for position, (seq, _, _) in enumerate(pruned, 1):
-        if seq != position:
-            missing = f"row {position}: missing (not among the rows retention removed)"
-            return "rows_present", missing, {}
-    if pruned:
-        anchor_seq, anchor_hash = pruned[-1][0], pruned[-1][2]
-    else:
-        anchor_seq, anchor_hash = 0, audit_chain.GENESIS_HASH
-    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
-    if first is not None and first != anchor_seq + 1:
-        return (
-            "rows_present",
-            (
-                f"row {anchor_seq + 1}: missing (the trail starts at row {first} and retention "
-                "removed no rows up to there)"
-            ),
-            {},
-        )
-
-    leaves = [bytes.fromhex(leaf) for _, leaf, _ in pruned]
-
-    def links():
-        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
-            fields = event.hashed_fields()
-            if (
-                audit_chain.content_hash(fields) != event.content_hash
-                or audit_chain.leaf_hash(fields) != event.leaf_hash
-            ):
-                raise _ContentChanged(event.seq, "its content was changed after it was written")
-            leaves.append(bytes.fromhex(event.leaf_hash))
-            yield event.seq, event.content_hash, event.row_hash
-
-    try:
-        last_seq, _ = audit_chain.verify_links(
-            links(), anchor_seq=anchor_seq, anchor_hash=anchor_hash
-        )
-    except _ContentChanged as exc:
-        return "row_content", str(exc), {}
-    except audit_chain.ChainBreak as exc:
-        return "chain_links", str(exc), {}
-
-    tree = merkle.MerkleTree(leaves)
-    size = {"tree_size": tree.size, "root_hash": tree.root().hex()}
-    if earlier_head is not None:
-        problem = _check_earlier_head(earlier_head, tree, public_key)
-        if problem:
-            return "earlier_head", problem, size
-
-    checked = 0
-    for head in AuditCheckpoint.objects.exclude(root_hash="").order_by("seq", "id"):
-        published = head.tree_head()
-        if not audit_chain.verify_tree_head(public_key, published):
-            described = audit_chain.describe_head(published)
-            return "tree_head_signature", f"{described} has a bad signature", size
-        if head.seq > tree.size:
-            return (
-                "tree_head_size",
-                (
-                    f"{audit_chain.describe_head(published)} vouches for row {head.seq}, but the "
-                    f"trail ends at row {tree.size}: rows were removed from the end"
-                ),
-                size,
-            )
-        if tree.root(head.seq).hex() != head.root_hash:
-            described = audit_chain.describe_head(published)
-            return (
-                "tree_head_root",
-                (
-                    f"the first {head.seq} rows no longer match {described}: "
-                    "rows were rewritten, reordered or removed"
-                ),
-                size,
-            )
-        checked += 1
-    return (
-        None,
-        (
-            f"OK: rows {anchor_seq + 1} to {last_seq} chain correctly; {checked} signed tree heads "
-            f"agree; tree of {tree.size} rows has root {tree.root().hex()}."
-        ),
-        size,
-    )
-
-
-def _check_earlier_head(earlier, tree, public_key):
-    try:
-        size = int(earlier["tree_size"])
-        root = earlier["root_hash"]
-    except (KeyError, TypeError, ValueError):
-        return "the head you kept is not a signed tree head of this log"
-    if not audit_chain.verify_tree_head(public_key, earlier):
-        return "the head you kept does not carry a valid signature of this log's key"
-    if size > tree.size:
-        return (
-            f"the trail now holds {tree.size} rows, fewer than the {size} of "
-            f"{audit_chain.describe_head(earlier)}: rows were removed (truncation or tail cut)"
-        )
-    proof = tree.consistency_proof(size, tree.size)
-    if not merkle.verify_consistency(size, tree.size, bytes.fromhex(root), tree.root(), proof):
-        return (
-            f"the trail no longer extends {audit_chain.describe_head(earlier)}: its first "
-            f"{size} rows were rewritten, reordered or removed since"
-        )
-    still_there = AuditCheckpoint.objects.filter(
-        seq=size, root_hash=root, signature=earlier.get("signature")
-    ).exists()
-    if not still_there:
-        return (
-            f"{audit_chain.describe_head(earlier)} is no longer in the database: signed tree "
-            "heads were removed"
-        )
-    return None
+    return audit_log_check(public_key=public_key, chunk_size=chunk_size, earlier_head=earlier_head)
 
 
 VERIFY_ACTION = "audit.verify"
 
 
 def audit_verification_record(
-    *, earlier_head: dict | None = None, chunk_size: int = 5000
+    *, earlier_head: dict[str, Any] | None = None, chunk_size: int = 5000
 ) -> tuple[AuditEvent, str]:
     """Verify the whole log and record the outcome in it, so the next run covers this one.
 
     Returns the row and the message naming the first problem. The row holds check names,
     counts and hashes only, not the message.
     """
-    failed, message, tree = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
+    check = _verify_database(chunk_size=chunk_size, earlier_head=earlier_head)
+    failed, message, tree = check.failed, check.message, check.tree
     changes = {
         "ok": failed is None,
         "tree_size": tree.get("tree_size"),
@@ -502,9 +385,9 @@ def audit_verification_record(
         return audit_record(actor=None, action=VERIFY_ACTION, changes=changes), message
 
 
-def _sized(head: dict | None) -> bool:
+def _sized(head: dict[str, Any]) -> bool:
     try:
-        int(head["tree_size"])  # type: ignore[index]
+        int(head["tree_size"])
     except (KeyError, TypeError, ValueError):
         return False
     return True

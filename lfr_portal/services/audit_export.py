@@ -7,21 +7,26 @@ shows. Rows stream out; the tree's hashes (64 bytes a row) are held while it run
 
 import io
 import json
+from collections.abc import Iterator
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import csv_safe
+from ..audit_chain import EXPORT_FORMAT, SeqDigest, canonical_json, key_id, sign_manifest
 from ..audit_chain import EXPORT_ROW_FIELDS as ROW_FIELDS
-from ..audit_chain import SeqDigest, canonical_json, key_id, sign_manifest
-from ..audit_verify import EXPORT_FORMAT
-from ..models import CheckpointKind
-from .audit import audit_checkpoint_create, audit_record, log_tree, signing_key
+from ..merkle import MerkleTree
+from ..models import AuditEvent, CheckpointKind
+from ..selectors.audit_log import log_tree
+from .audit import audit_checkpoint_create, audit_record, signing_key
 
 CHUNK = 2000
 
 
-def _row_dict(event, tree, size):
+def _row_dict(event: AuditEvent, tree: MerkleTree, size: int) -> dict[str, Any]:
     fields = event.hashed_fields()
     fields.update(
         leaf_hash=event.leaf_hash,
@@ -33,7 +38,14 @@ def _row_dict(event, tree, size):
 class AuditExport:
     """One export: opened (audited and signed) at once, then streamed."""
 
-    def __init__(self, *, actor, queryset, filters, reason=""):
+    def __init__(
+        self,
+        *,
+        actor: AbstractBaseUser,
+        queryset: QuerySet[AuditEvent],
+        filters: dict[str, Any],
+        reason: str = "",
+    ) -> None:
         with transaction.atomic():
             audit_record(
                 actor=actor,
@@ -50,19 +62,19 @@ class AuditExport:
             "filters": {k: str(v) for k, v in filters.items() if v},
         }
         self.manifest = self._signed_manifest()
-        self._tree = None
+        self._tree: MerkleTree | None = None
 
     @property
-    def tree(self):
+    def tree(self) -> MerkleTree:
         if self._tree is None:
             self._tree = log_tree(size=self.head.seq)
         return self._tree
 
-    def _signed_manifest(self):
+    def _signed_manifest(self) -> dict[str, Any]:
         digest = SeqDigest()
         for seq in self.queryset.values_list("seq", flat=True).iterator(chunk_size=CHUNK * 5):
             digest.add(seq)
-        manifest = {
+        manifest: dict[str, Any] = {
             "filters": self.meta["filters"],
             "head_seq": self.head.seq,
             "row_count": digest.count,
@@ -75,16 +87,16 @@ class AuditExport:
         manifest["signature"] = sign_manifest(key, manifest)
         return manifest
 
-    def count(self):
+    def count(self) -> int:
         return self.manifest["row_count"]
 
-    def rows(self):
+    def rows(self) -> Iterator[dict[str, Any]]:
         for event in self.queryset.iterator(chunk_size=CHUNK):
             yield _row_dict(event, self.tree, self.head.seq)
 
     # --- encodings -------------------------------------------------------------
 
-    def iter_json(self):
+    def iter_json(self) -> Iterator[str]:
         """JSON, one row per line, so a reader can count progress as it arrives."""
         head = json.dumps(self.meta)[:-1]
         yield head + ',\n"tree_head":' + json.dumps(self.head.tree_head())
@@ -93,13 +105,13 @@ class AuditExport:
         yield from _json_list(self.rows())
         yield "]}\n"
 
-    def iter_csv(self):
+    def iter_csv(self) -> Iterator[str]:
         """CSV: a `record` column says what each line is (meta, tree head, manifest, row)."""
         buffer = io.StringIO()
         writer = csv_safe.writer(buffer)
         columns = ["record", *ROW_FIELDS]
 
-        def flush():
+        def flush() -> str:
             data = buffer.getvalue()
             buffer.seek(0)
             buffer.truncate(0)
@@ -123,7 +135,7 @@ class AuditExport:
         yield flush()
 
 
-def _json_list(items):
+def _json_list(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     first = True
     for item in items:
         yield ("\n" if first else ",\n") + json.dumps(item, ensure_ascii=False)

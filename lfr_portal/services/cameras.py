@@ -1,5 +1,8 @@
 """Writes for the force's camera register."""
 
+from decimal import Decimal
+
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from ..camera_sources import check_source_url
@@ -13,14 +16,14 @@ from .common import jsonable, validate_model
 @transaction.atomic
 def camera_create(
     *,
-    actor,
-    name,
-    source_url,
-    latitude=None,
-    longitude=None,
-    description="",
-    min_face_px=None,
-):
+    actor: User,
+    name: str,
+    source_url: str,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    description: str = "",
+    min_face_px: int | None = None,
+) -> Camera:
     if not has_role(actor, Role.DEPLOYMENT_PLANNER):
         raise NotPermitted("Only a deployment planner may register a camera.")
     camera = Camera(

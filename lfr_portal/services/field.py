@@ -1,5 +1,10 @@
 """Writes for field evidence: signage and leaflets, recorded by field officers."""
 
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +23,7 @@ from .common import (
 OPEN_FOR_EVIDENCE = (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED, DeploymentStatus.LIVE)
 
 
-def _require_field_officer(actor, deployment):
+def _require_field_officer(actor: User, deployment: Deployment) -> Deployment:
     # Re-read under lock: the caller's copy may be stale, and the state decides.
     deployment = Deployment.objects.select_for_update().get(pk=deployment.pk)
     if not has_role(actor, Role.FIELD_OFFICER):
@@ -31,13 +36,15 @@ def _require_field_officer(actor, deployment):
     return deployment
 
 
-def _check_when(value, field):
-    if value > timezone.now() + timezone.timedelta(minutes=5):
+def _check_when(value: datetime, field: str) -> None:
+    if value > timezone.now() + timedelta(minutes=5):
         raise RuleViolation("Evidence cannot be recorded for a time in the future.", field=field)
 
 
 @transaction.atomic
-def signage_record(*, actor, deployment, photo=None, **fields):
+def signage_record(
+    *, actor: User, deployment: Deployment, photo: File | None = None, **fields: Any
+) -> SignageRecord:
     deployment = _require_field_officer(actor, deployment)
     record = SignageRecord(
         deployment=deployment, recorded_by=actor, **normalise_coordinates(fields)
@@ -61,7 +68,9 @@ def signage_record(*, actor, deployment, photo=None, **fields):
 
 
 @transaction.atomic
-def signage_mark_removed(*, actor, record, removed_at):
+def signage_mark_removed(
+    *, actor: User, record: SignageRecord, removed_at: datetime
+) -> SignageRecord:
     record = (
         SignageRecord.objects.select_for_update().select_related("deployment").get(pk=record.pk)
     )
@@ -85,7 +94,7 @@ def signage_mark_removed(*, actor, record, removed_at):
 
 
 @transaction.atomic
-def leaflet_record(*, actor, deployment, **fields):
+def leaflet_record(*, actor: User, deployment: Deployment, **fields: Any) -> LeafletRecord:
     deployment = _require_field_officer(actor, deployment)
     record = LeafletRecord(
         deployment=deployment, recorded_by=actor, **normalise_coordinates(fields)

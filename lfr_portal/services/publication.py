@@ -5,29 +5,23 @@ So it is published only after an authorising officer or a compliance officer has
 looked at it, and never by the person who took it.
 """
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
-from ..models import DeploymentStatus, SignageRecord
+from ..models import SignageRecord
 from ..permissions import can_publish_signage_photos
+from ..selectors.field import PUBLISHABLE_STATUSES
 from .audit import audit_record
 
-# Deployments the public page can show; a photo of any other would never be seen.
-PUBLISHABLE_STATUSES = (
-    DeploymentStatus.APPROVED,
-    DeploymentStatus.LIVE,
-    DeploymentStatus.COMPLETED,
-    DeploymentStatus.CANCELLED,
-)
 
-
-def _lock(record):
+def _lock(record: SignageRecord) -> SignageRecord:
     return SignageRecord.objects.select_for_update().select_related("deployment").get(pk=record.pk)
 
 
 @transaction.atomic
-def signage_photo_publish(*, actor, record):
+def signage_photo_publish(*, actor: User, record: SignageRecord) -> SignageRecord:
     """Approve a signage photo for the public transparency page."""
     record = _lock(record)
     if not can_publish_signage_photos(actor):
@@ -61,7 +55,7 @@ def signage_photo_publish(*, actor, record):
 
 
 @transaction.atomic
-def signage_photo_withdraw(*, actor, record, reason):
+def signage_photo_withdraw(*, actor: User, record: SignageRecord, reason: str) -> SignageRecord:
     """Take a published photo off the public page, for instance when a face is spotted late."""
     record = _lock(record)
     if not can_publish_signage_photos(actor):

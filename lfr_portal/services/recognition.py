@@ -9,8 +9,9 @@ the crop in the database, retried and reported, never dropped.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -49,10 +50,10 @@ class JobSuperseded(Exception):
 
 
 @transaction.atomic
-def camera_job_claim(*, booking_id, token):
+def camera_job_claim(*, booking_id: int, token: str) -> bool:
     """Take the camera for this job, unless a live job holds it. True when taken."""
     booking = DeploymentCamera.objects.select_for_update().get(pk=booking_id)
-    stale = timezone.now() - timezone.timedelta(seconds=settings.LFR_RECOGNITION_STALE_SECONDS)
+    stale = timezone.now() - timedelta(seconds=settings.LFR_RECOGNITION_STALE_SECONDS)
     held = booking.job_token and booking.job_token != token
     if held and booking.job_heartbeat_at and booking.job_heartbeat_at > stale:
         return False
@@ -62,7 +63,7 @@ def camera_job_claim(*, booking_id, token):
     return True
 
 
-def camera_job_heartbeat(*, booking_id, token):
+def camera_job_heartbeat(*, booking_id: int, token: str) -> None:
     updated = DeploymentCamera.objects.filter(pk=booking_id, job_token=token).update(
         job_heartbeat_at=timezone.now()
     )
@@ -71,12 +72,12 @@ def camera_job_heartbeat(*, booking_id, token):
 
 
 @transaction.atomic
-def camera_job_release(*, booking_id, token):
+def camera_job_release(*, booking_id: int, token: str) -> None:
     DeploymentCamera.objects.filter(pk=booking_id, job_token=token).update(job_token="")
 
 
 @transaction.atomic
-def camera_state_set(*, booking_id, state, detail=""):
+def camera_state_set(*, booking_id: int, state: str, detail: str = "") -> DeploymentCamera:
     booking = (
         DeploymentCamera.objects.select_for_update().select_related("camera").get(pk=booking_id)
     )
@@ -96,7 +97,7 @@ def camera_state_set(*, booking_id, state, detail=""):
 
 
 @transaction.atomic
-def camera_gap_open(*, booking_id, reason):
+def camera_gap_open(*, booking_id: int, reason: str) -> CameraGap | None:
     if CameraGap.objects.filter(booking_id=booking_id, ended_at__isnull=True).exists():
         return None
     camera_state_set(booking_id=booking_id, state=CameraState.RECONNECTING, detail=reason)
@@ -104,7 +105,7 @@ def camera_gap_open(*, booking_id, reason):
 
 
 @transaction.atomic
-def camera_gap_close(*, booking_id):
+def camera_gap_close(*, booking_id: int) -> int:
     closed = CameraGap.objects.filter(booking_id=booking_id, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
@@ -114,23 +115,22 @@ def camera_gap_close(*, booking_id):
 
 def recognition_chunk_commit(
     *,
-    booking_id,
-    chunk_index,
-    source_position,
-    frames,
-    faces,
-    alerts,
-    token=None,
-    now=None,
-    frames_read=0,
-    frames_skipped=0,
-    health=None,
-    matched_tracks=None,
-):
+    booking_id: int,
+    chunk_index: int,
+    source_position: int,
+    frames: int,
+    faces: int,
+    alerts: list[AlertDraft],
+    token: str | None = None,
+    now: datetime | None = None,
+    frames_read: int = 0,
+    frames_skipped: int = 0,
+    health: dict[str, Any] | None = None,
+    matched_tracks: list[dict[str, Any]] | None = None,
+) -> list[Alert]:
     """Record one processed chunk: counts, health figures, checkpoint, the matched people
     still in view (for a job that takes the camera over), and the alerts it raised."""
     now = now or timezone.now()
-    written = []
     with transaction.atomic():
         booking = (
             DeploymentCamera.objects.select_for_update()
@@ -141,6 +141,11 @@ def recognition_chunk_commit(
             raise JobSuperseded(booking_id)
         if booking.chunk_index >= chunk_index:
             return []  # a retry of a chunk that already committed
+        extra: dict[str, Any] = {}
+        if health is not None:
+            extra |= {"health": health, "health_at": now}
+        if matched_tracks is not None:
+            extra["matched_tracks"] = matched_tracks
         DeploymentCamera.objects.filter(pk=booking_id).update(
             chunk_index=chunk_index,
             source_position=source_position,
@@ -149,52 +154,12 @@ def recognition_chunk_commit(
             frames_read=F("frames_read") + frames_read,
             frames_skipped=F("frames_skipped") + frames_skipped,
             job_heartbeat_at=now,
-            **({"health": health, "health_at": now} if health is not None else {}),
-            **({"matched_tracks": matched_tracks} if matched_tracks is not None else {}),
+            **extra,
         )
         Deployment.objects.filter(pk=booking.deployment_id).update(
             faces_processed=F("faces_processed") + faces
         )
-        cooldown = timezone.timedelta(seconds=settings.LFR_ALERT_COOLDOWN_SECONDS)
-        entries = WatchlistEntry.objects.in_bulk([draft.entry_id for draft in alerts])
-        for draft in alerts:
-            entry = entries.get(draft.entry_id)
-            if entry is None:
-                continue
-            # The same person re-found by a fresh track (after a lost track or a
-            # restarted worker) does not raise a second alert on this camera.
-            recent = Alert.objects.filter(
-                camera_id=booking_id,
-                entry_id=entry.pk,
-                captured_at__gte=draft.captured_at - cooldown,
-            ).exists()
-            if recent:
-                continue
-            alert = Alert(
-                deployment_id=booking.deployment_id,
-                camera=booking,
-                entry=entry,
-                entry_reference=entry.reference_number,
-                score=Decimal(f"{draft.score:.4f}"),
-                captured_at=draft.captured_at,
-                first_seen_at=draft.first_seen_at,
-                dedup_key=f"{booking_id}:{chunk_index}:{draft.track_key}",
-            )
-            if draft.crop_jpeg:
-                alert.crop.name = f"alerts/{now:%Y/%m}/{alert.public_id}.jpg"
-            alert.save()
-            audit_record(
-                actor=None,
-                action="alert.raise",
-                obj=alert,
-                deployment=booking.deployment,
-                changes={
-                    "camera": booking.camera.name,
-                    "entry_reference": entry.reference_number,
-                    "score": str(alert.score),
-                },
-            )
-            written.append((alert, draft.crop_jpeg))
+        written = _alerts_raise(booking, chunk_index, alerts, now)
         AlertCropPending.objects.bulk_create(
             AlertCropPending(alert=alert, jpeg=jpeg) for alert, jpeg in written if jpeg
         )
@@ -204,7 +169,66 @@ def recognition_chunk_commit(
     return [alert for alert, _ in written]
 
 
-def alert_crops_store(*, alert_ids=None, limit=500, now=None):
+def _alerts_raise(
+    booking: DeploymentCamera, chunk_index: int, drafts: list[AlertDraft], now: datetime
+) -> list[tuple[Alert, bytes]]:
+    """The chunk's alerts, each saved and audited; (alert, crop) for those raised."""
+    cooldown = timedelta(seconds=settings.LFR_ALERT_COOLDOWN_SECONDS)
+    entries = WatchlistEntry.objects.in_bulk([draft.entry_id for draft in drafts])
+    written = []
+    for draft in drafts:
+        entry = entries.get(draft.entry_id)
+        if entry is None:
+            continue
+        # The same person re-found by a fresh track (after a lost track or a
+        # restarted worker) does not raise a second alert on this camera.
+        recent = Alert.objects.filter(
+            camera_id=booking.pk,
+            entry_id=entry.pk,
+            captured_at__gte=draft.captured_at - cooldown,
+        ).exists()
+        if not recent:
+            written.append((_alert_raise(booking, chunk_index, entry, draft, now), draft.crop_jpeg))
+    return written
+
+
+def _alert_raise(
+    booking: DeploymentCamera,
+    chunk_index: int,
+    entry: WatchlistEntry,
+    draft: AlertDraft,
+    now: datetime,
+) -> Alert:
+    alert = Alert(
+        deployment_id=booking.deployment_id,
+        camera=booking,
+        entry=entry,
+        entry_reference=entry.reference_number,
+        score=Decimal(f"{draft.score:.4f}"),
+        captured_at=draft.captured_at,
+        first_seen_at=draft.first_seen_at,
+        dedup_key=f"{booking.pk}:{chunk_index}:{draft.track_key}",
+    )
+    if draft.crop_jpeg:
+        alert.crop.name = f"alerts/{now:%Y/%m}/{alert.public_id}.jpg"
+    alert.save()
+    audit_record(
+        actor=None,
+        action="alert.raise",
+        obj=alert,
+        deployment=booking.deployment,
+        changes={
+            "camera": booking.camera.name,
+            "entry_reference": entry.reference_number,
+            "score": str(alert.score),
+        },
+    )
+    return alert
+
+
+def alert_crops_store(
+    *, alert_ids: list[int] | None = None, limit: int = 500, now: datetime | None = None
+) -> tuple[int, int]:
     """Move crops held in the database to the media store. Returns (stored, still waiting).
 
     Each crop is moved under a lock on its row, so two workers never write it twice. A
@@ -248,7 +272,7 @@ def alert_crops_store(*, alert_ids=None, limit=500, now=None):
     return stored, waiting
 
 
-def _write_crop(name, jpeg):
+def _write_crop(name: str, jpeg: bytes) -> str | None:
     """Write one crop under its own name; None when it is stored whole, else the error."""
     try:
         # The name is the alert's own: anything there is a previous, failed attempt.
@@ -267,7 +291,7 @@ def _write_crop(name, jpeg):
     return None
 
 
-def _crop_stored(pending):
+def _crop_stored(pending: AlertCropPending) -> None:
     alert = pending.alert
     if pending.attempts:
         audit_record(
@@ -280,7 +304,7 @@ def _crop_stored(pending):
     pending.delete()
 
 
-def _crop_store_failed(pending, error, now):
+def _crop_store_failed(pending: AlertCropPending, error: str, now: datetime) -> None:
     first = pending.attempts == 0
     pending.attempts += 1
     pending.last_attempt_at = now

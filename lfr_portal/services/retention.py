@@ -9,13 +9,15 @@ behind, and the next run finishes them: it ends where one clean run would.
 """
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
@@ -24,10 +26,9 @@ from ..models import (
     AlertCropPending,
     AlertHold,
     DeletionRecord,
-    DeploymentStatus,
+    Deployment,
     EntryReference,
     EntryStatus,
-    PendingFileDeletion,
     RetentionCategory,
     SignageRecord,
     Watchlist,
@@ -36,13 +37,23 @@ from ..models import (
     WatchlistStatus,
 )
 from ..permissions import is_authorising_officer
+from ..selectors.retention import (
+    REFUSED_RULE,
+    WATCHLIST_RULE,
+    alert_rule,
+    days,
+    due_alert_images,
+    due_refused_alerts,
+    due_signage_photos,
+    due_watchlists,
+    signage_rule,
+)
 from .audit import audit_prune, audit_record
+from .stored_files import note_files, sweep_orphan_files, sweep_pending_files
 
 C = RetentionCategory
-
-
-def _days(delta):
-    return delta.total_seconds() / 86400
+Result = TypeVar("Result")
+Item = TypeVar("Item", Alert, SignageRecord)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ class RuleStatement:
     setting: str
 
 
-def rule_statements():
+def rule_statements() -> list[RuleStatement]:
     """The rules in words, with the values in force, for the compliance officer's page."""
     return [
         RuleStatement(
@@ -66,7 +77,7 @@ def rule_statements():
         RuleStatement(
             C.ALERT_IMAGES,
             C.ALERT_IMAGES.label,
-            f"Deleted {_days(settings.LFR_ALERT_RETENTION):g} days after capture, unless an "
+            f"Deleted {days(settings.LFR_ALERT_RETENTION):g} days after capture, unless an "
             "authorising officer has placed a hold for proceedings with a reason and a review "
             "date; a hold lapses when its review date passes without renewal.",
             "LFR_ALERT_RETENTION_DAYS",
@@ -83,7 +94,7 @@ def rule_statements():
         RuleStatement(
             C.SIGNAGE_PHOTOS,
             C.SIGNAGE_PHOTOS.label,
-            f"Deleted {_days(settings.LFR_SIGNAGE_PHOTO_RETENTION):g} days after the sign "
+            f"Deleted {days(settings.LFR_SIGNAGE_PHOTO_RETENTION):g} days after the sign "
             "was put up.",
             "LFR_SIGNAGE_PHOTO_RETENTION_DAYS",
         ),
@@ -97,7 +108,7 @@ def rule_statements():
         RuleStatement(
             C.AUDIT_ROWS,
             C.AUDIT_ROWS.label,
-            f"Kept {_days(settings.LFR_AUDIT_RETENTION):g} days, then removed oldest first, "
+            f"Kept {days(settings.LFR_AUDIT_RETENTION):g} days, then removed oldest first, "
             "leaving a signed checkpoint of what was removed.",
             "LFR_AUDIT_RETENTION_DAYS",
         ),
@@ -110,120 +121,10 @@ def rule_statements():
     ]
 
 
-# --- what is due ------------------------------------------------------------------
-
-
-def active_hold_q(today):
-    return Q(holds__released_at__isnull=True, holds__review_by__gte=today)
-
-
-def due_alert_images(now):
-    cutoff = now - settings.LFR_ALERT_RETENTION
-    held = Alert.objects.filter(active_hold_q(timezone.localdate(now))).values("pk")
-    return (
-        Alert.objects.filter(captured_at__lt=cutoff, crop_deleted_at__isnull=True)
-        .exclude(crop="")
-        .exclude(pk__in=held)
-    )
-
-
-def due_watchlists(now):
-    refused_cutoff = now - settings.LFR_WATCHLIST_DESTROY_AFTER
-    return Watchlist.objects.exclude(status=WatchlistStatus.DESTROYED).filter(
-        Q(deployment__status__in=[DeploymentStatus.COMPLETED, DeploymentStatus.CANCELLED])
-        | Q(deployment__status=DeploymentStatus.REJECTED, deployment__decided_at__lt=refused_cutoff)
-    )
-
-
-def due_signage_photos(now):
-    cutoff = now - settings.LFR_SIGNAGE_PHOTO_RETENTION
-    return SignageRecord.objects.filter(
-        placed_at__lt=cutoff, photo_deleted_at__isnull=True
-    ).exclude(photo="")
-
-
-def due_refused_alerts():
-    return Alert.objects.filter(deployment__eu_authorisation_decision="refused")
-
-
 # --- deleting ---------------------------------------------------------------------
 
 
-def _remove_file(field_file):
-    """Note a stored file for removal (inside the batch's transaction); return its SHA-256,
-    or None when there is no file."""
-    name = field_file.name
-    if not name or not default_storage.exists(name):
-        return None
-    digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    PendingFileDeletion.objects.get_or_create(name=name)
-    return digest.hexdigest()
-
-
-def sweep_pending_files():
-    """Remove from storage every file a committed batch let go of."""
-    removed = 0
-    for pending in PendingFileDeletion.objects.order_by("pk").iterator():
-        if default_storage.exists(pending.name):
-            default_storage.delete(pending.name)
-            removed += 1
-        pending.delete()
-    return removed
-
-
-MEDIA_FOLDERS = ("alerts", "watchlist", "signage")
-ORPHAN_GRACE = timedelta(hours=1)
-
-
-def _stored_names(folder):
-    try:
-        directories, files = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from _stored_names(f"{folder}/{directory}")
-
-
-def sweep_orphan_files(now=None):
-    """Remove stored images that no row points at (an upload whose transaction failed
-    after the file was written). Files younger than an hour may still be committing."""
-    now = now or timezone.now()
-    referenced = set()
-    for model, field_name in (
-        (Alert, "crop"),
-        (WatchlistEntry, "reference_image"),
-        (EntryReference, "image"),
-        (SignageRecord, "photo"),
-    ):
-        referenced.update(
-            model.objects.exclude(**{field_name: ""}).values_list(field_name, flat=True)
-        )
-    removed = 0
-    for folder in MEDIA_FOLDERS:
-        for name in list(_stored_names(folder)):
-            if name in referenced:
-                continue
-            if default_storage.get_modified_time(name) > now - ORPHAN_GRACE:
-                continue
-            default_storage.delete(name)
-            removed += 1
-    if removed:
-        with transaction.atomic():
-            audit_record(
-                actor=None,
-                action="retention.orphan_files_removed",
-                reason="stored images that no record pointed at",
-                changes={"count": removed},
-            )
-    return removed
-
-
-def _batch(transactional):
+def _batch(transactional: Callable[[], Result]) -> Result:
     """Run one batch in its own transaction, then remove the files it let go of."""
     with transaction.atomic():
         result = transactional()
@@ -231,7 +132,16 @@ def _batch(transactional):
     return result
 
 
-def _record_deletion(*, deployment, category, rule, count, hashes, files_removed, now):
+def _record_deletion(
+    *,
+    deployment: Deployment | None,
+    category: str,
+    rule: str,
+    count: int,
+    hashes: list[str],
+    files_removed: int,
+    now: datetime,
+) -> DeletionRecord:
     record, _ = DeletionRecord.objects.select_for_update().get_or_create(
         deployment=deployment,
         category=category,
@@ -255,7 +165,7 @@ def _record_deletion(*, deployment, category, rule, count, hashes, files_removed
     return record
 
 
-def _batch_by_deployment(queryset, size):
+def _batch_by_deployment(queryset: QuerySet[Item], size: int) -> list[Item] | None:
     """One deployment's due items, at most `size` of them, or None when nothing is due."""
     first = queryset.order_by("pk").values_list("deployment_id", flat=True).first()
     if first is None:
@@ -263,16 +173,19 @@ def _batch_by_deployment(queryset, size):
     return list(queryset.filter(deployment_id=first).order_by("pk")[:size])
 
 
-def _note_files(field_files):
-    hashes = [digest for digest in (_remove_file(f) for f in field_files) if digest]
-    return hashes, len(hashes)
-
-
-def _delete_images(records, *, field, category, rule, now, also=None):
+def _delete_images(
+    records: Sequence[Item],
+    *,
+    field: str,
+    category: str,
+    rule: str,
+    now: datetime,
+    also: Callable[[Sequence[Item]], list[str]] | None = None,
+) -> None:
     """Let go of one image field on a batch of one deployment's records; keep the rows."""
 
-    def work():
-        hashes, removed = _note_files(getattr(record, field) for record in records)
+    def work() -> None:
+        hashes, removed = note_files(getattr(record, field) for record in records)
         if also is not None:
             held = also(records)
             hashes += held
@@ -293,7 +206,7 @@ def _delete_images(records, *, field, category, rule, now, also=None):
     _batch(work)
 
 
-def _delete_alert_images(alerts, *, rule, now):
+def _delete_alert_images(alerts: Sequence[Alert], *, rule: str, now: datetime) -> None:
     _delete_images(
         alerts,
         field="crop",
@@ -304,7 +217,7 @@ def _delete_alert_images(alerts, *, rule, now):
     )
 
 
-def _drop_held_crops(alerts):
+def _drop_held_crops(alerts: Sequence[Alert]) -> list[str]:
     """Let go of crops still held in the database for the media store; their SHA-256s."""
     held = AlertCropPending.objects.filter(alert__in=[a.pk for a in alerts])
     jpegs = held.values_list("jpeg", flat=True)
@@ -313,26 +226,28 @@ def _drop_held_crops(alerts):
     return hashes
 
 
-def _delete_signage_photos(records, *, rule, now):
+def _delete_signage_photos(records: Sequence[SignageRecord], *, rule: str, now: datetime) -> None:
     _delete_images(records, field="photo", category=C.SIGNAGE_PHOTOS, rule=rule, now=now)
 
 
-def _destroy_watchlist_batch(watchlist, *, rule, now, size):
+def _destroy_watchlist_batch(
+    watchlist: Watchlist, *, rule: str, now: datetime, size: int
+) -> tuple[bool, int]:
     """Destroy up to `size` entries' biometrics; True when the watchlist is finished."""
 
-    def work():
+    def work() -> tuple[bool, int]:
         locked = Watchlist.objects.select_for_update().get(pk=watchlist.pk)
         entries = list(
             locked.entries.filter(biometrics_destroyed_at__isnull=True).order_by("pk")[:size]
         )
-        hashes, removed = _note_files(entry.reference_image for entry in entries)
+        hashes, removed = note_files(entry.reference_image for entry in entries)
         # The entries' further photographs go with them, in the same batch.
         references = list(
             EntryReference.objects.filter(
                 entry__in=[e.pk for e in entries], biometrics_destroyed_at__isnull=True
             ).order_by("pk")
         )
-        more_hashes, more_removed = _note_files(r.image for r in references)
+        more_hashes, more_removed = note_files(r.image for r in references)
         hashes, removed = hashes + more_hashes, removed + more_removed
         EntryReference.objects.filter(pk__in=[r.pk for r in references]).update(
             image="",
@@ -373,9 +288,9 @@ def _destroy_watchlist_batch(watchlist, *, rule, now, size):
     return _batch(work)
 
 
-def _delete_refused_alerts(alerts, *, rule, now):
-    def work():
-        hashes, removed = _note_files(alert.crop for alert in alerts)
+def _delete_refused_alerts(alerts: Sequence[Alert], *, rule: str, now: datetime) -> None:
+    def work() -> None:
+        hashes, removed = note_files(alert.crop for alert in alerts)
         held = _drop_held_crops(alerts)
         hashes, removed = hashes + held, removed + len(held)
         deployment = alerts[0].deployment
@@ -394,55 +309,7 @@ def _delete_refused_alerts(alerts, *, rule, now):
     _batch(work)
 
 
-ALERT_RULE = "alert images: {days:g} days after capture"
-SIGNAGE_RULE = "signage photos: {days:g} days after placing"
-WATCHLIST_RULE = "watchlist biometrics: destroyed after the deployment ended or was refused"
-REFUSED_RULE = "EU AI Act: independent authorisation refused, all outputs deleted"
-
-
-def plan(now=None):
-    """What a run would delete now, and why: [(category, deployment, count, rule)]."""
-    now = now or timezone.now()
-    lines = []
-
-    def grouped(queryset, category, rule):
-        counts = {}
-        for deployment_id in queryset.values_list("deployment_id", flat=True):
-            counts[deployment_id] = counts.get(deployment_id, 0) + 1
-        from ..models import Deployment
-
-        deployments = Deployment.objects.in_bulk(list(counts))
-        for deployment_id, count in sorted(counts.items()):
-            lines.append((category, deployments[deployment_id], count, rule))
-
-    grouped(
-        due_alert_images(now),
-        C.ALERT_IMAGES,
-        ALERT_RULE.format(days=_days(settings.LFR_ALERT_RETENTION)),
-    )
-    for watchlist in due_watchlists(now).select_related("deployment"):
-        count = watchlist.entries.filter(biometrics_destroyed_at__isnull=True).count()
-        count += EntryReference.objects.filter(
-            entry__watchlist=watchlist, biometrics_destroyed_at__isnull=True
-        ).count()
-        lines.append((C.WATCHLIST_BIOMETRICS, watchlist.deployment, count, WATCHLIST_RULE))
-    grouped(
-        due_signage_photos(now),
-        C.SIGNAGE_PHOTOS,
-        SIGNAGE_RULE.format(days=_days(settings.LFR_SIGNAGE_PHOTO_RETENTION)),
-    )
-    grouped(due_refused_alerts(), C.DEPLOYMENT_DATA, REFUSED_RULE)
-    from ..models import AuditEvent
-
-    audit_due = AuditEvent.objects.filter(
-        occurred_at__lt=now - settings.LFR_AUDIT_RETENTION
-    ).count()
-    if audit_due:
-        lines.append((C.AUDIT_ROWS, None, audit_due, "audit rows past their retention"))
-    return lines
-
-
-def retention_apply(now=None):
+def retention_apply(now: datetime | None = None) -> dict[str, int]:
     """Delete everything that is due. Returns {category: items deleted}."""
     now = now or timezone.now()
     size = settings.LFR_RETENTION_BATCH_SIZE
@@ -453,9 +320,8 @@ def retention_apply(now=None):
         _delete_refused_alerts(batch, rule=REFUSED_RULE, now=now)
         done[C.DEPLOYMENT_DATA] += len(batch)
 
-    alert_rule = ALERT_RULE.format(days=_days(settings.LFR_ALERT_RETENTION))
     while batch := _batch_by_deployment(due_alert_images(now), size):
-        _delete_alert_images(batch, rule=alert_rule, now=now)
+        _delete_alert_images(batch, rule=alert_rule(), now=now)
         done[C.ALERT_IMAGES] += len(batch)
 
     for watchlist in due_watchlists(now):
@@ -466,10 +332,9 @@ def retention_apply(now=None):
             )
             done[C.WATCHLIST_BIOMETRICS] += count
 
-    signage_rule = SIGNAGE_RULE.format(days=_days(settings.LFR_SIGNAGE_PHOTO_RETENTION))
-    while batch := _batch_by_deployment(due_signage_photos(now), size):
-        _delete_signage_photos(batch, rule=signage_rule, now=now)
-        done[C.SIGNAGE_PHOTOS] += len(batch)
+    while photos := _batch_by_deployment(due_signage_photos(now), size):
+        _delete_signage_photos(photos, rule=signage_rule(), now=now)
+        done[C.SIGNAGE_PHOTOS] += len(photos)
 
     sweep_orphan_files(now)
     removed = audit_prune(before=now - settings.LFR_AUDIT_RETENTION)
@@ -492,7 +357,7 @@ def retention_apply(now=None):
 
 
 @transaction.atomic
-def alert_hold_place(*, actor, alert, reason, review_by):
+def alert_hold_place(*, actor: User, alert: Alert, reason: str, review_by: date) -> AlertHold:
     if not is_authorising_officer(actor):
         raise NotPermitted("Only an authorising officer may keep an alert for proceedings.")
     if not (reason or "").strip():
@@ -517,7 +382,7 @@ def alert_hold_place(*, actor, alert, reason, review_by):
 
 
 @transaction.atomic
-def alert_hold_release(*, actor, hold, reason):
+def alert_hold_release(*, actor: User, hold: AlertHold, reason: str) -> AlertHold:
     hold = AlertHold.objects.select_for_update().select_related("alert").get(pk=hold.pk)
     if not is_authorising_officer(actor):
         raise NotPermitted("Only an authorising officer may release a hold.")

@@ -13,6 +13,7 @@ import uuid
 import warnings
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
@@ -24,11 +25,11 @@ JPEG_QUALITY = 92
 JPEG_MAX_SIDE = 65_500
 
 
-def _refuse(message, field, code):
+def _refuse(message: str, field: str, code: str) -> RuleViolation:
     return RuleViolation(message, field=field, code=code)
 
 
-def _check_pixels(image, field):
+def _check_pixels(image: Image.Image, field: str) -> None:
     width, height = image.size
     if max(width, height) > JPEG_MAX_SIDE:
         raise _refuse(
@@ -46,7 +47,7 @@ def _check_pixels(image, field):
         )
 
 
-def _pixels_only(image):
+def _pixels_only(image: Image.Image) -> Image.Image:
     """A new image holding the decoded pixels and nothing else, upright."""
     # EXIF orientation is applied to the pixels, since the tag that carried it goes.
     image = ImageOps.exif_transpose(image)
@@ -60,7 +61,7 @@ def _pixels_only(image):
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
-def image_cleaned(upload, *, field):
+def image_cleaned(upload: File, *, field: str) -> ContentFile:
     """The upload re-encoded as a metadata-free JPEG, or RuleViolation naming the rule."""
     limit = settings.LFR_UPLOAD_MAX_BYTES
     size = getattr(upload, "size", None)

@@ -211,6 +211,8 @@ LFR_CALIBRATION_MAX_AGE_DAYS = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
 LFR_ADJUDICATION_DUE_MINUTES = env_int("LFR_ADJUDICATION_DUE_MINUTES", 10)
 LFR_DEFAULT_ENGINE = env_str("LFR_DEFAULT_ENGINE", "opencv-sface")
 LFR_INSIGHTFACE_MODEL_DIR = env_str("LFR_INSIGHTFACE_MODEL_DIR")
+# OpenCV's threads per worker process; 1 keeps several camera slots from fighting over cores.
+LFR_OPENCV_THREADS = env_int("LFR_OPENCV_THREADS", 1)
 # Labelled face sets beside the bundled one (matcher/face_sets.py); "" switches them off.
 LFR_FACE_SETS_EXTRA = face_sets_extra()
 LFR_MAP_TILE_URL = env_str("LFR_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

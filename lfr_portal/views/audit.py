@@ -2,17 +2,23 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import AuditCheckpoint, AuditEvent
-from ..selectors.audit import action_label, audit_events_for, can_read_audit, role_names
+from ..models import Deployment
+from ..selectors.audit import (
+    action_label,
+    audit_events_for,
+    can_read_audit,
+    latest_checkpoint,
+    object_repr_of,
+    role_names,
+)
 from ..selectors.deployments import deployments_visible_to
-from ..services.audit import audit_record, public_key_pem
+from ..services.audit import audit_read_record, public_key_pem
 from ..services.audit_export import AuditExport
-from ..services.reports import deployment_report_pdf
+from ..services.reports import deployment_report_export
 
 PAGE_SIZE = 50
 
@@ -33,13 +39,10 @@ def audit_list(request):
         events = events.none()
     page = Paginator(events.select_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {k: v for k, v in filterset.form.cleaned_data.items() if v} if valid else {}
-    with transaction.atomic():
-        # Reading the trail is itself on the trail.
-        audit_record(
-            actor=request.user,
-            action="audit.read",
-            changes={"filters": {k: str(v) for k, v in filters.items()}, "page": page.number},
-        )
+    audit_read_record(
+        actor=request.user,
+        changes={"filters": {k: str(v) for k, v in filters.items()}, "page": page.number},
+    )
     rows = list(page)
     for event in rows:
         event.action_label = action_label(event.action)
@@ -47,14 +50,7 @@ def audit_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     object_filter = filters.get("object")
-    object_repr = (
-        AuditEvent.objects.filter(object_public_id=str(object_filter))
-        .order_by("-seq")
-        .values_list("object_repr", flat=True)
-        .first()
-        if object_filter
-        else None
-    )
+    object_repr = object_repr_of(str(object_filter)) if object_filter else None
     return render(
         request,
         "audit/list.html",
@@ -67,7 +63,7 @@ def audit_list(request):
             "query": query.urlencode(),
             "object_filter": object_filter,
             "object_repr": object_repr or object_filter,
-            "latest_checkpoint": AuditCheckpoint.objects.order_by("-seq", "-id").first(),
+            "latest_checkpoint": latest_checkpoint(),
         },
         status=200 if valid else 400,
     )
@@ -98,11 +94,10 @@ def deployment_report(request, public_id):
     _require_reader(request)
     try:
         deployment = deployments_visible_to(request.user).get(public_id=public_id)
-    except Exception:
+    except Deployment.DoesNotExist:
+        # Not there and not visible read the same; any other failure is a server error.
         raise Http404("Not found") from None
-    with transaction.atomic():
-        audit_record(actor=request.user, action="audit.deployment_report", obj=deployment)
-    pdf = deployment_report_pdf(deployment)
+    pdf = deployment_report_export(actor=request.user, deployment=deployment)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="deployment-{deployment.public_id}.pdf"'

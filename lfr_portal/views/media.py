@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 
-from ..models import EntryReference, Role
+from ..models import Role
 from ..permissions import (
     can_operate,
     can_publish_signage_photos,
@@ -12,7 +12,7 @@ from ..permissions import (
 )
 from ..selectors.alerts import alert_crop_held, alerts_visible_to
 from ..selectors.field import signage_visible_to
-from ..selectors.watchlists import entries_visible_to
+from ..selectors.watchlists import entry_with_images_for, reference_with_image_for
 from .common import login_required_view, visible_or_404
 
 
@@ -44,25 +44,9 @@ def alert_crop(request, public_id):
     return _image(alert.crop)
 
 
-def _entry_with_images_for(user, **lookup):
-    """The entry matching `lookup` whose photographs the user may see, or None."""
-    if has_role(user, Role.WATCHLIST_MANAGER, Role.AUTHORISING_OFFICER):
-        return entries_visible_to(user).filter(**lookup).first()
-    if has_role(user, Role.OPERATOR):
-        # Operators see reference photographs only beside an alert of their deployment.
-        alert = (
-            alerts_visible_to(user)
-            .filter(**{f"entry__{name}": value for name, value in lookup.items()})
-            .select_related("entry")
-            .first()
-        )
-        return alert.entry if alert else None
-    return None
-
-
 @login_required_view
 def entry_image(request, public_id):
-    entry = _entry_with_images_for(request.user, public_id=public_id)
+    entry = entry_with_images_for(request.user, public_id=public_id)
     if entry is None:
         raise Http404("Not found")
     return _image(entry.reference_image)
@@ -71,10 +55,8 @@ def entry_image(request, public_id):
 @login_required_view
 def entry_reference_image(request, public_id):
     """One of an entry's further photographs, to whoever may see the entry's own image."""
-    reference = EntryReference.objects.filter(
-        public_id=public_id, biometrics_destroyed_at__isnull=True
-    ).first()
-    if reference is None or _entry_with_images_for(request.user, pk=reference.entry_id) is None:
+    reference = reference_with_image_for(request.user, public_id)
+    if reference is None:
         raise Http404("Not found")
     return _image(reference.image)
 

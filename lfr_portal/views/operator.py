@@ -171,6 +171,28 @@ def operate_feed(request, public_id):
     )
 
 
+def _ask_confirmation(request, alert, form, back, *, wants_json):
+    """The decision as it will be recorded, to be sent back confirmed."""
+    adjudication = form.cleaned_data["adjudication"]
+    outcome = form.cleaned_data["outcome"]
+    decision = decision_words(adjudication, outcome)
+    token = confirm_token(adjudication, outcome)
+    if wants_json:
+        return JsonResponse(
+            {
+                "detail": f"Confirm the decision before it is recorded: {decision}.",
+                "confirm": token,
+            },
+            status=400,
+        )
+    # Without the page's script: the same confirmation, as a page of its own.
+    return render(
+        request,
+        "operator/confirm.html",
+        {"alert": alert, "form": form, "decision": decision, "token": token, "back": back},
+    )
+
+
 @require_POST
 @login_required_view
 def adjudicate(request, alert_id):
@@ -189,27 +211,7 @@ def adjudicate(request, alert_id):
     # The server, not only the page, holds the operator to the confirmation step: a
     # decision is recorded only when it comes back confirmed exactly as it was shown.
     if request.POST.get("confirm") != confirm_token(adjudication, outcome):
-        if wants_json:
-            return JsonResponse(
-                {
-                    "detail": "Confirm the decision before it is recorded: "
-                    f"{decision_words(adjudication, outcome)}.",
-                    "confirm": confirm_token(adjudication, outcome),
-                },
-                status=400,
-            )
-        # Without the page's script: the same confirmation, as a page of its own.
-        return render(
-            request,
-            "operator/confirm.html",
-            {
-                "alert": alert,
-                "form": form,
-                "decision": decision_words(adjudication, outcome),
-                "token": confirm_token(adjudication, outcome),
-                "back": back,
-            },
-        )
+        return _ask_confirmation(request, alert, form, back, wants_json=wants_json)
     done = attempt(
         request,
         None if not wants_json else form,

@@ -2,10 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from ..models import DeletionRecord, Deployment, Role
+from ..models import Deployment, Role
 from ..permissions import has_role
 from ..selectors.deployments import deployments_visible_to
-from ..selectors.retention import retention_state
+from ..selectors.retention import recent_deletion_records, retention_state
 from ..services.retention import rule_statements
 
 
@@ -18,7 +18,7 @@ def retention_rules(request):
         "retention/rules.html",
         {
             "rules": rule_statements(),
-            "records": DeletionRecord.objects.select_related("deployment")[:50],
+            "records": recent_deletion_records(),
         },
     )
 

@@ -5,7 +5,6 @@ visitor (user name, roles, CSRF token) can reach a template or a shared cache en
 """
 
 import mimetypes
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,27 +16,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.cache import cache_page
 
+from ..public_cache import public_cache
 from ..selectors import transparency as public
+from ..selectors import transparency_evidence as evidence
 from ..services.retention import rule_statements
 
 PAGE_SIZE = 25
-
-
-def public_cache(view):
-    """Cache the whole answer, per URL, for LFR_TRANSPARENCY_CACHE_SECONDS.
-
-    The timeout is read on each request, so a settings change (or a test's override)
-    applies without re-importing the module.
-    """
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        cached = cache_page(settings.LFR_TRANSPARENCY_CACHE_SECONDS, key_prefix="transparency")
-        return cached(view)(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _render(template, context, status=200):
@@ -142,8 +127,8 @@ def transparency_deployment(request, public_id):
         "transparency/deployment.html",
         {
             "row": row,
-            "signs": public.public_signage(public_id),
-            "retention": public.public_retention(public_id),
+            "signs": evidence.public_signage(public_id),
+            "retention": evidence.public_retention(public_id),
             "alert_days": settings.LFR_ALERT_RETENTION.days,
             "map_points": _map_points([row]),
         },
@@ -168,7 +153,7 @@ def transparency_signage_photo(request, public_id):
 
     Not cached here: a withdrawn or deleted photo must stop being served at once.
     """
-    record = public.published_signage_photo(public_id)
+    record = evidence.published_signage_photo(public_id)
     if record is None:
         raise Http404("No published photo.")
     content_type, _ = mimetypes.guess_type(record.photo.name)

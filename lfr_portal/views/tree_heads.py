@@ -7,16 +7,9 @@ a consistency proof is a list of hashes. Cached like the other public pages.
 from django.http import Http404, JsonResponse
 
 from ..audit_chain import LOG_NAME
-from ..models import AuditCheckpoint
+from ..public_cache import public_cache
+from ..selectors.tree_heads import latest_tree_heads, tree_head_of_size
 from ..services.audit import consistency_bundle, public_key_pem
-from .transparency import public_cache
-
-FEED_LENGTH = 60
-
-
-def latest_tree_heads(limit=FEED_LENGTH):
-    heads = AuditCheckpoint.objects.exclude(root_hash="").order_by("-seq", "-id")[:limit]
-    return [head.tree_head() for head in heads]
 
 
 @public_cache
@@ -56,9 +49,7 @@ def tree_heads_consistency_json(request):
         return JsonResponse({"error": str(exc)}, status=400)
     head = None
     if second is not None:
-        head = (
-            AuditCheckpoint.objects.exclude(root_hash="").filter(seq=second).order_by("-id").first()
-        )
+        head = tree_head_of_size(second)
         if head is None:
             raise Http404("No signed tree head has that size.")
     bundle = consistency_bundle(first_size=first, head=head)

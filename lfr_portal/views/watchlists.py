@@ -15,6 +15,7 @@ from ..permissions import can_see_biometrics, has_role, is_authorising_officer
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.recognition import enrolment_progress
 from ..selectors.watchlists import entries_visible_to, references_visible_to, with_references
+from ..services import entry_photos
 from ..services import watchlists as services
 from .common import attempt, login_required_view, visible_or_404
 
@@ -166,7 +167,7 @@ def entry_reference_add(request, entry_id):
         attempt(
             request,
             None,
-            lambda: services.watchlist_entry_reference_add(
+            lambda: entry_photos.watchlist_entry_reference_add(
                 actor=request.user, entry=entry, image=form.cleaned_data["image"]
             ),
             success=f"Photograph added to {entry.reference_number}. It is being checked and "
@@ -189,7 +190,9 @@ def entry_reference_remove(request, reference_id):
     attempt(
         request,
         None,
-        lambda: services.watchlist_entry_reference_remove(actor=request.user, reference=reference),
+        lambda: entry_photos.watchlist_entry_reference_remove(
+            actor=request.user, reference=reference
+        ),
         success=f"Photograph removed from {entry.reference_number}.",
     )
     return redirect(f"{_url(entry.watchlist.deployment)}#entry-{entry.public_id}")

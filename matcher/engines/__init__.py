@@ -9,35 +9,32 @@ sessions keep per-call state.
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
+from typing import Any
 
 from .base import Engine, EngineError, Face, ModelIntegrityError
-
-ENGINE_NAMES = ("opencv-sface", "insightface", "sface-dlib")
+from .config import setting
+from .registry import ENGINE_NAMES, UnknownEngine, operating_point
 
 _instances: dict[tuple[int, int, str], Engine] = {}
 _lock = threading.Lock()
 
 
 def engine_class(name: str) -> type[Engine]:
-    # Imported on demand: the insightface engine's imports are heavy and optional.
-    if name == "opencv-sface":
-        from .opencv_sface import OpenCVSFaceEngine
-
-        return OpenCVSFaceEngine
-    if name == "insightface":
-        from .insightface import InsightFaceEngine
-
-        return InsightFaceEngine
-    if name == "sface-dlib":
-        from .sface_dlib import SFaceDlibEngine
-
-        return SFaceDlibEngine
-    raise EngineError(f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}.")
+    """The class of the engine called name, imported on first use (its libraries are heavy)."""
+    try:
+        module_name, class_name = operating_point(name).class_path.split(":")
+    except UnknownEngine:
+        raise EngineError(
+            f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}."
+        ) from None
+    engine_type: type[Engine] = getattr(importlib.import_module(module_name), class_name)
+    return engine_type
 
 
-def create_engine(name: str, **options) -> Engine:
+def create_engine(name: str, **options: Any) -> Engine:
     """A new instance, for callers that manage its lifetime themselves."""
     return engine_class(name)(**options)
 
@@ -56,9 +53,9 @@ def _pin_threads() -> None:
     """LFR_OPENCV_THREADS caps OpenCV's threads in a worker process, 1 unless set: a
     worker runs one thread per camera and a host one worker per core, so more threads
     per call only contend (and one thread makes results repeatable)."""
-    import cv2
+    import cv2  # heavy native library, loaded only once an engine is built
 
-    cv2.setNumThreads(max(0, int(os.environ.get("LFR_OPENCV_THREADS") or 1)))
+    cv2.setNumThreads(max(0, int(setting("LFR_OPENCV_THREADS") or 1)))
 
 
 def forget_engines() -> None:

@@ -10,13 +10,14 @@ exactly one recogniser. Other models of a pack (landmark, gender/age) are ignore
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .base import Engine, EngineError, Face, l2_normalise
+from .config import setting
+from .registry import INSIGHTFACE
 
 SETTING = "LFR_INSIGHTFACE_MODEL_DIR"
 DETECTION_SIZE = (640, 640)
@@ -24,21 +25,12 @@ DETECTION_SCORE = 0.5
 
 
 def configured_model_dir() -> str | None:
-    """The Django setting when settings are configured, else the environment variable."""
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            value = getattr(settings, SETTING, None)
-            if value:
-                return str(value)
-    except ImportError:  # the engine also runs from plain scripts
-        pass
-    return os.environ.get(SETTING) or None
+    """The model pack directory the deployment configured, if any."""
+    return setting(SETTING)
 
 
 def onnx_providers() -> list[str]:
-    import onnxruntime
+    import onnxruntime  # heavy and optional: only this engine needs it
 
     if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
@@ -46,13 +38,10 @@ def onnx_providers() -> list[str]:
 
 
 class InsightFaceEngine(Engine):
-    name = "insightface"
-    label = "InsightFace SCRFD + ArcFace"
-    # Not calibrated here: no pack ships with the project. These match the
-    # provisional figures in lfr_portal/engines.py until an operator runs
-    # evaluate_matcher --engine insightface on their own labelled data.
-    default_threshold = 0.450
-    floor = 0.400
+    name = INSIGHTFACE.name
+    label = INSIGHTFACE.label
+    default_threshold = float(INSIGHTFACE.default_threshold)
+    floor = float(INSIGHTFACE.floor)
 
     def __init__(
         self,
@@ -117,7 +106,7 @@ class InsightFaceEngine(Engine):
     def embed_many(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
         if not faces:
             return np.empty((0, self.dim), dtype=np.float32)
-        from insightface.utils.face_align import norm_crop
+        from insightface.utils.face_align import norm_crop  # optional package, as above
 
         with warnings.catch_warnings():
             # scikit-image deprecates the estimate() call norm_crop makes; not ours to fix.

@@ -24,6 +24,7 @@ from .base import (
     similarity_transform,
     verify_sha256,
 )
+from .registry import OPENCV_SFACE
 
 DETECTOR_FILE = "face_detection_yunet_2023mar_int8bq.onnx"
 RECOGNISER_FILE = "face_recognition_sface_2021dec_int8bq.onnx"
@@ -47,33 +48,12 @@ def bundled_model_path(filename: str) -> Path:
 
 
 class OpenCVSFaceEngine(Engine):
-    name = "opencv-sface"
-    label = "OpenCV YuNet + SFace"
+    name = OPENCV_SFACE.name
+    label = OPENCV_SFACE.label
     dim = 128
-    # Chosen for a target false match rate, not "the first step with no impostor seen":
-    #   python manage.py evaluate_matcher --faces ../shared/faces/att_faces \
-    #     --faces ../shared/faces/deepface_celebs --faces ../shared/faces/faceapi_bbt \
-    #     --target-fmr 0.0001 --cross-check --references 3      (floor: --target-fmr 0.0002)
-    # 501 images, 61 identities, every face detected; 2,020 genuine and 123,230 impostor
-    # pairs, pairs across sets included. The threshold is the lowest on a 0.001 grid whose
-    # one-sided 95% Clopper-Pearson upper bound on FMR per pair is at most the target.
-    #   default 0.442 (target 1e-4): 6 of 123,230 impostor pairs (bound 9.6e-5), FNMR 0.79%
-    #   floor   0.426 (target 2e-4): 16 (bound 1.97e-4), FNMR 0.59%
-    # Target 5e-4 (0.397) was not taken even for the floor: held out, the celebrity set
-    # then showed FMR 2/1,690 (0.12%), above the 0.05% the force must hold.
-    # Held out at target 1e-4 (calibrated on two sets, counted on the third):
-    #   att_faces        at 0.435  FMR 10/78,000 (0.013%)  FNMR 6/1,800 (0.33%)
-    #     (two small sets cannot bound 1e-4: the lowest threshold with no false match there)
-    #   deepface_celebs  at 0.454  FMR 0/1,690             FNMR 0/140
-    #   faceapi_bbt      at 0.454  FMR 0/700               FNMR 10/80 (12.5%, CI 6.9-21.5%)
-    #   every set once   FMR 10/80,390 (0.012%)  FNMR 16/2,020 (0.79%)
-    # Best of 3 references at 0.442: FNMR 1 of 321 searches, FMR 2 of 18,489 comparisons.
-    # These sets are easy next to real cameras: on 118 photographs of 5 unseen people the
-    # old calibration missed 17.7% of genuine pairs at 0.35, so a force must re-measure.
-    # Flipped-image averaging was tried and not adopted: held out FNMR 0.74% against 0.79%
-    # (one pair of 80 on faceapi_bbt) for twice the embedding time.
-    default_threshold = 0.442
-    floor = 0.426
+    # The operating point and its calibration are declared in matcher.engines.registry.
+    default_threshold = float(OPENCV_SFACE.default_threshold)
+    floor = float(OPENCV_SFACE.floor)
 
     def __init__(
         self,

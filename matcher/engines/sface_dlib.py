@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -25,6 +26,7 @@ import numpy as np
 from .base import Engine, EngineError, Face, l2_normalise, verify_sha256
 from .opencv_sface import MODEL_SHA256 as SFACE_MODEL_SHA256
 from .opencv_sface import OpenCVSFaceEngine
+from .registry import SFACE_DLIB
 
 SHAPE_FILE = "shape_predictor_5_face_landmarks.dat"
 DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
@@ -55,9 +57,9 @@ def bundled_dlib_model_path(filename: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models" / filename
 
 
-def _import_dlib():
+def _import_dlib() -> ModuleType:
     try:
-        import dlib
+        import dlib  # optional and heavy: loaded only when this engine is built
     except ImportError as error:
         raise EngineError(
             "The sface-dlib engine needs dlib (pip install --no-deps dlib-bin==20.0.1.post1)."
@@ -66,27 +68,13 @@ def _import_dlib():
 
 
 class SFaceDlibEngine(Engine):
-    name = "sface-dlib"
-    label = "YuNet + SFace fused with dlib ResNet"
+    name = SFACE_DLIB.name
+    label = SFACE_DLIB.label
     dim = OpenCVSFaceEngine.dim + DLIB_DIM
-    # Chosen as for opencv-sface (see there), with --engine sface-dlib:
-    #   python manage.py evaluate_matcher --engine sface-dlib \
-    #     --faces ../shared/faces/att_faces --faces ../shared/faces/deepface_celebs \
-    #     --faces ../shared/faces/faceapi_bbt --target-fmr 0.0001 --cross-check --references 3
-    #   default 0.857 (target 1e-4): 6 of 123,230 impostor pairs (bound 9.6e-5), FNMR 0.54%
-    #   floor   0.852 (target 2e-4): 15 (bound 1.87e-4), FNMR 0.45%
-    # Held out at target 1e-4 (calibrated on two sets, counted on the third):
-    #   att_faces        at 0.862  FMR 2/78,000            FNMR 4/1,800 (0.22%)
-    #   deepface_celebs  at 0.858  FMR 1/1,690 (0.059%)    FNMR 0/140
-    #   faceapi_bbt      at 0.861  FMR 0/700               FNMR 10/80 (12.5%)
-    #   every set once   FMR 3/80,390 (0.0037%)  FNMR 14/2,020 (0.69%)
-    # Against SFace alone (FMR 10/80,390, FNMR 16/2,020 held out) that is no significant
-    # gain on these sets, for about 6x the embedding time (106 against 18 ms a face, one
-    # core). The weight 0.15 had the fewest misses at target 1e-4 over all three sets
-    # (11, tied with 0.1; 0.2 gave 12, 0.5 gave 15, 1.0 (SFace alone) 16); a weight
-    # chosen per fold (0.1 to 1.0) on the other two sets gave held-out FNMR 0.79% in all.
-    default_threshold = 0.857
-    floor = 0.852
+    # The operating point, the fusion weight's choice and their calibration are declared
+    # in matcher.engines.registry.
+    default_threshold = float(SFACE_DLIB.default_threshold)
+    floor = float(SFACE_DLIB.floor)
 
     def __init__(
         self,

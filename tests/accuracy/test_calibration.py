@@ -6,17 +6,17 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from lfr_portal.accuracy_baseline import BASELINE
 from lfr_portal.errors import RuleViolation
 from lfr_portal.models import AuditEvent, CalibrationRecord, DeploymentStatus
-from lfr_portal.selectors.accuracy import (
-    calibration_problem,
+from lfr_portal.selectors.accuracy import calibration_problem, expected_false_alerts
+from lfr_portal.selectors.calibrations import (
     engine_calibrations,
-    expected_false_alerts,
     latest_calibration,
     operating_point,
 )
 from lfr_portal.services import deployments as dep
-from lfr_portal.services.accuracy import BASELINE_ROWS, calibration_record_create
+from lfr_portal.services.accuracy import calibration_record_create
 from tests import builders
 from tests.accuracy.conftest import rate_row
 
@@ -27,7 +27,7 @@ def test_a_fresh_database_holds_the_shipped_baseline_for_the_default_engine():
     record = latest_calibration("opencv-sface")
     assert record is not None and record.ran_by_name.endswith("(shipped baseline)")
     assert (record.identities, record.images, record.impostor_pairs) == (61, 501, 123_230)
-    assert len(record.rates) == len(BASELINE_ROWS) == 201
+    assert len(record.rates) == len(BASELINE.rows) == 201
     at_floor = operating_point(record, "0.475")
     assert (at_floor.fmr.count, at_floor.fnmr.count) == (1, 29)
     assert latest_calibration("insightface") is None

@@ -8,12 +8,13 @@ from io import StringIO
 
 import cv2
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from lfr_portal.models import AuditEvent, CalibrationRecord
-from lfr_portal.selectors.accuracy import engine_calibrations, latest_calibration
+from lfr_portal.selectors.calibrations import engine_calibrations, latest_calibration
 from matcher.engines.opencv_sface import MODEL_SHA256
-from matcher.management.commands.evaluate_matcher import read_groups
+from matcher.evaluation import EvaluationError
+from matcher.evaluation.groups import read_groups
 
 pytestmark = [pytest.mark.models, pytest.mark.django_db]
 
@@ -273,11 +274,11 @@ def test_a_groups_file_must_name_its_attributes_and_identities_plainly(tmp_path)
     identities = ["set_a/ann", "set_b/ann", "set_a/bob"]
     bad = tmp_path / "bad.csv"
     bad.write_text("identity\nann\n")
-    with pytest.raises(CommandError, match="header row"):
+    with pytest.raises(EvaluationError, match="header row"):
         read_groups(bad, identities)
     ambiguous = tmp_path / "ambiguous.csv"
     ambiguous.write_text("identity,sex\nann,female\n")
-    with pytest.raises(CommandError, match="more than one set; write set/name"):
+    with pytest.raises(EvaluationError, match="more than one set; write set/name"):
         read_groups(ambiguous, identities)
     good = tmp_path / "good.csv"
     good.write_text("identity,sex,skin_tone\nset_b/ann,female,V\nbob,male,\nzed,male,II\n")

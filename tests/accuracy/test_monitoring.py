@@ -25,6 +25,7 @@ from lfr_portal.selectors.accuracy import (
 )
 from lfr_portal.selectors.recognition import deployment_still_live
 from lfr_portal.selectors.transparency import public_deployment_get
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import deployments as dep
 from lfr_portal.services.accuracy import alerts_flag_overdue
 from lfr_portal.services.alerts import alert_adjudicate
@@ -139,9 +140,11 @@ def test_only_an_authorising_officer_resumes_and_only_with_a_reason(
     assert deployment.status == S.SUSPENDED
 
     with pytest.raises(NotPermitted):
-        dep.deployment_resume(actor=operator, deployment=deployment, reason="Looks fine to me.")
+        lifecycle.deployment_resume(
+            actor=operator, deployment=deployment, reason="Looks fine to me."
+        )
     with pytest.raises(RuleViolation, match="needs the reason"):
-        dep.deployment_resume(actor=ao, deployment=deployment, reason="  ")
+        lifecycle.deployment_resume(actor=ao, deployment=deployment, reason="  ")
 
     from lfr_portal.celery import app
 
@@ -149,7 +152,7 @@ def test_only_an_authorising_officer_resumes_and_only_with_a_reason(
     monkeypatch.setattr(app, "send_task", lambda name, **kw: sent.append((name, kw)))
     reason = "The false alert was one poor reference photo, since removed from use."
     with django_capture_on_commit_callbacks(execute=True):
-        resumed = dep.deployment_resume(actor=ao, deployment=deployment, reason=reason)
+        resumed = lifecycle.deployment_resume(actor=ao, deployment=deployment, reason=reason)
 
     assert resumed.status == S.LIVE and deployment_still_live(deployment.pk)
     booking = DeploymentCamera.objects.get(deployment=deployment)
@@ -167,7 +170,7 @@ def test_only_an_authorising_officer_resumes_and_only_with_a_reason(
     event = AuditEvent.objects.get(action="deployment.resume")
     assert (event.actor_username, event.reason) == (ao.username, reason)
     with pytest.raises(InvalidTransition, match="Only a suspended deployment"):
-        dep.deployment_resume(actor=ao, deployment=resumed, reason=reason)
+        lifecycle.deployment_resume(actor=ao, deployment=resumed, reason=reason)
 
 
 def test_after_resumption_the_ceiling_judges_only_what_came_since(operator, ao):
@@ -175,7 +178,7 @@ def test_after_resumption_the_ceiling_judges_only_what_came_since(operator, ao):
     before = raise_alert(deployment, minutes_ago=5)
     adjudicate(operator, raise_alert(deployment, minutes_ago=5), "false_alert")
     deployment.refresh_from_db()
-    dep.deployment_resume(actor=ao, deployment=deployment, reason="Reviewed; carry on.")
+    lifecycle.deployment_resume(actor=ao, deployment=deployment, reason="Reviewed; carry on.")
 
     window = deployment_accuracy(deployment).window
     assert (window.faces, window.false_alerts, window.exceeded) == (0, 0, False)
@@ -219,12 +222,14 @@ def test_a_suspended_deployment_can_be_stopped_or_cancelled_and_completes_at_win
 ):
     deployment = live_with_faces(operator, 10)
     adjudicate(operator, raise_alert(deployment), "false_alert")
-    stopped = dep.deployment_stop(actor=operator, deployment=deployment, reason="Done for today.")
+    stopped = lifecycle.deployment_stop(
+        actor=operator, deployment=deployment, reason="Done for today."
+    )
     assert stopped.status == S.COMPLETED and stopped.stopped_early
 
     other = live_with_faces(operator, 10)
     adjudicate(operator, raise_alert(other), "false_alert")
-    cancelled = dep.deployment_cancel(actor=ao, deployment=other, reason="Engine withdrawn.")
+    cancelled = lifecycle.deployment_cancel(actor=ao, deployment=other, reason="Engine withdrawn.")
     assert cancelled.status == S.CANCELLED and cancelled.stopped_early
 
     third = live_with_faces(operator, 10)
@@ -232,7 +237,7 @@ def test_a_suspended_deployment_can_be_stopped_or_cancelled_and_completes_at_win
     Deployment.objects.filter(pk=third.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
     third.refresh_from_db()
     with pytest.raises(InvalidTransition, match="window has ended"):
-        dep.deployment_resume(actor=ao, deployment=third, reason="Carry on.")
+        lifecycle.deployment_resume(actor=ao, deployment=third, reason="Carry on.")
     enforce_windows()
     assert Deployment.objects.get(pk=third.pk).status == S.COMPLETED
 

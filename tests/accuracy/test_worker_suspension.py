@@ -17,7 +17,7 @@ from lfr_portal.models import (
     DeploymentStatus,
 )
 from lfr_portal.selectors.accuracy import deployment_accuracy
-from lfr_portal.services import deployments as dep
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services.alerts import alert_adjudicate
 from matcher.face_sets import images_of
 from tests import builders
@@ -107,7 +107,7 @@ def test_false_alerts_past_the_ceiling_suspend_recognition_until_an_officer_resu
         assert Alert.objects.filter(deployment=deployment).count() == alerts_at_stop
 
         # The authorising officer's recorded decision starts the job again.
-        dep.deployment_resume(
+        lifecycle.deployment_resume(
             actor=ao,
             deployment=deployment,
             reason="Threshold set too low for a test; resuming to prove the restart.",
@@ -120,7 +120,7 @@ def test_false_alerts_past_the_ceiling_suspend_recognition_until_an_officer_resu
             timeout=60,
         ), log()
         assert AccuracySuspension.objects.get(deployment=deployment).resumed_by == ao
-        dep.deployment_stop(actor=operator, deployment=deployment, reason="End of test.")
+        lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="End of test.")
         assert wait_for(
             lambda: DeploymentCamera.objects.get(pk=booking.pk).job_token == "", timeout=30
         ), log()

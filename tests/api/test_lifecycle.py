@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from lfr_portal.models import AuditEvent, Deployment, DeploymentCamera, WatchlistEntry
-from lfr_portal.services import watchlists as wl
+from lfr_portal.services import entry_photos
 from tests import builders
 from tests.api.endpoints import create_body, entry_body, png
 from tests.factories import AlertFactory
@@ -91,7 +91,7 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
     # The recognition worker's verdict on each image (a system action, not an API call).
     for entry in (with_image, plain):
         assert entry["enrolment_state"] == "pending"
-        wl.watchlist_entry_enrolment_record(
+        entry_photos.watchlist_entry_enrolment_record(
             entry_id=WatchlistEntry.objects.get(public_id=entry["public_id"]).pk,
             accepted=True,
             message="Enrolled.",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lfr_portal import audit_chain, merkle
 from lfr_portal.models import AuditCheckpoint, AuditEvent, AuditPrunedLeaf
+from lfr_portal.selectors.audit_log import log_tree
 from lfr_portal.services import audit
 from tests.audit import tamper
 from tests.processes import ROOT, child_env
@@ -217,7 +218,7 @@ def test_retention_goes_through_the_database_function_and_is_recorded_on_the_log
     ok, message = audit.audit_verify_database(earlier_head=head_before.tree_head())
     assert ok, message
     # The tree still covers the removed rows, so heads kept before retention still check.
-    assert audit.log_tree().root(head_before.seq).hex() == head_before.root_hash
+    assert log_tree().root(head_before.seq).hex() == head_before.root_hash
 
 
 @pytest.mark.django_db(transaction=True)

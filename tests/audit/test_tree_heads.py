@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from lfr_portal.audit_chain import load_public_key
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings):
+    # A page another test left in the cache would hide the heads written here.
+    cache.clear()
     settings.LFR_TRANSPARENCY_CACHE_SECONDS = 0
     settings.LFR_AUDIT_TREE_HEAD_EVERY_ROWS = 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lfr_portal.models import Alert, CameraGap, CameraState, DeploymentCamera
-from lfr_portal.services import deployments as dep
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services.audit import audit_verify_database
 from tests import builders
 from tests.faults.progress import FrameCounter
@@ -99,7 +99,7 @@ def test_a_redis_crash_while_live_loses_nothing_and_the_web_keeps_answering(
                 lambda: booking(second).job_heartbeat_at is not None, timeout=RESUME_BOUND_SECONDS
             ), worker.log_text_so_far() + beat.log_text_so_far()
             second_resumed = time.monotonic() - back
-            dep.deployment_stop(actor=operator, deployment=second, reason="fault test")
+            lifecycle.deployment_stop(actor=operator, deployment=second, reason="fault test")
 
             assert wait_for(
                 lambda: booking(deployment).state == CameraState.STOPPED, timeout=120

@@ -12,15 +12,14 @@ from django.core.management import CommandError, call_command
 from scipy.stats import beta
 
 from lfr_portal.models import CalibrationRecord
-from matcher.management.commands.evaluate_matcher import (
+from matcher.evaluation import EvaluationError
+from matcher.evaluation.held_out import cross_check, search_scores
+from matcher.evaluation.labelled import LabelledEmbeddings, embed_labelled_faces
+from matcher.evaluation.rates import (
     CALIBRATION_GRID,
-    LabelledEmbeddings,
     calibrate_threshold,
-    cross_check,
-    embed_labelled_faces,
     fmr_upper_bound,
     pair_scores,
-    search_scores,
 )
 
 
@@ -189,7 +188,7 @@ def test_cross_check_needs_two_sets():
         labels=np.array([0, 1, 2]),
         identities=["a/x", "a/y", "a/z"],
     )
-    with pytest.raises(CommandError, match="two --faces sets"):
+    with pytest.raises(EvaluationError, match="two --faces sets"):
         cross_check(data, 1e-3)
 
 

@@ -20,7 +20,7 @@ from matcher.engines.opencv_sface import (
     align_face,
     bundled_model_path,
 )
-from matcher.management.commands.evaluate_matcher import pad_image
+from matcher.evaluation.labelled import pad_image
 from tests.matcher.conftest import read_image
 
 models = pytest.mark.models

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from matcher.enrolment import enrol_reference
+from matcher.reference_check import enrol_reference
 
 pytestmark = pytest.mark.models
 

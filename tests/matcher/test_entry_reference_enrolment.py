@@ -14,9 +14,9 @@ from lfr_portal.models import (
     WatchlistStatus,
 )
 from lfr_portal.selectors.recognition import watchlist_matrix
-from matcher.enrol import enrol_entry_ids
-from matcher.enrolment import enrol_reference
 from matcher.pipeline import match
+from matcher.reference_check import enrol_reference
+from matcher.watchlist_enrolment import enrol_entry_ids
 from tests.factories import DeploymentFactory, EntryFactory, EntryReferenceFactory
 
 pytestmark = [pytest.mark.models, pytest.mark.django_db]

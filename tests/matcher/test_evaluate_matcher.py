@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from matcher.management.commands.evaluate_matcher import (
+from matcher.evaluation.rates import (
     PairScores,
     equal_error,
     error_rates,

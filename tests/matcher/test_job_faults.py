@@ -8,7 +8,7 @@ from django.db import OperationalError
 
 from lfr_portal.models import Alert
 from lfr_portal.services import recognition as svc
-from matcher import jobs
+from matcher import jobs, recognition_store
 from matcher.jobs import JobOutcome, run_camera_job
 from tests import builders
 from tests.matcher.conftest import watchlist_references
@@ -62,7 +62,7 @@ def test_a_camera_handed_on_runs_on_another_process_and_a_stale_stream_is_reopen
 
 def test_a_database_outage_holds_the_chunk_in_hand_and_loses_nothing(camera, monkeypatch):
     deployment, booking, labels, frames, expected = camera
-    monkeypatch.setattr(jobs, "DATABASE_BACKOFF", (0.01,))
+    monkeypatch.setattr(recognition_store, "DATABASE_BACKOFF", (0.01,))
     failures = {"still_live": [3, 4, 5], "commit": [2, 3]}
     calls = {"still_live": 0, "commit": 0}
 
@@ -76,7 +76,9 @@ def test_a_database_outage_holds_the_chunk_in_hand_and_loses_nothing(camera, mon
         return call
 
     monkeypatch.setattr(
-        jobs, "deployment_still_live", failing("still_live", jobs.deployment_still_live)
+        recognition_store,
+        "deployment_still_live",
+        failing("still_live", recognition_store.deployment_still_live),
     )
     monkeypatch.setattr(
         svc, "recognition_chunk_commit", failing("commit", svc.recognition_chunk_commit)
@@ -90,7 +92,7 @@ def test_a_database_away_too_long_fails_the_task_and_the_next_resumes_at_the_che
     camera, monkeypatch
 ):
     deployment, booking, labels, frames, expected = camera
-    monkeypatch.setattr(jobs, "DATABASE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(recognition_store, "DATABASE_WAIT_SECONDS", 0)
     real_commit = svc.recognition_chunk_commit
     commits = {"n": 0}
 
@@ -113,7 +115,7 @@ def test_a_database_away_too_long_fails_the_task_and_the_next_resumes_at_the_che
 
 def test_a_database_outage_at_the_hand_on_still_hands_the_camera_on(camera, monkeypatch):
     deployment, booking, labels, frames, expected = camera
-    monkeypatch.setattr(jobs, "DATABASE_BACKOFF", (0.01,))
+    monkeypatch.setattr(recognition_store, "DATABASE_BACKOFF", (0.01,))
     real_release = svc.camera_job_release
     failed = []
 

@@ -1,27 +1,18 @@
 """The per-frame step of live recognition (matcher.live), on frames built from bundled faces."""
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 import pytest
 
-from matcher.enrolment import enrol_reference
+from matcher.frame_reader import Frame
 from matcher.live import AnalysisSettings, CameraAnalyser, HealthWindow, detection_scale
+from matcher.reference_check import enrol_reference
 from tests.matcher.conftest import read_image
 
 pytestmark = pytest.mark.models
 
 FPS = 25.0
 WIDTH, HEIGHT = 1280, 720
-
-
-@dataclass
-class Frame:
-    position: int
-    stream_time: float
-    captured_at: float
-    image: np.ndarray
 
 
 def street(faces_root, placements):
@@ -135,11 +126,11 @@ def test_a_passer_by_s_template_is_overwritten_when_the_track_ends(sface, faces_
     entry_ids, vectors = matrix
     analyser = CameraAnalyser(sface, entry_ids=entry_ids, matrix=vectors, threshold=0.5)
     run(analyser, walking(faces_root, "s19/4.jpg", 1))
-    templates = [t.template for t in analyser._tracks.values() if t.template is not None]
+    templates = [t.template for t in analyser.tracks.values() if t.template is not None]
     assert templates and all(np.any(template) for template in templates)
     empty = street(faces_root, [])
     run(analyser, [empty] * int(2 * FPS), start=25)
-    assert analyser._tracks == {}
+    assert analyser.tracks == {}
     assert all(not np.any(template) for template in templates)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from lfr_portal.models import Alert, AuditEvent, CameraState, DeploymentCamera
-from lfr_portal.services import deployments as dep
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from matcher.jobs import JobOutcome, run_camera_job
 from tests import builders
 from tests.matcher.conftest import watchlist_references
@@ -51,7 +51,7 @@ def test_the_kill_switch_stops_the_job(operator, video_set, settings):
     deployment, _ = builders.live_with_real_watchlist(
         operator, str(out / Path(video["file"]).name) + "?loop=1", watchlist_references(truth)[:1]
     )
-    dep.deployment_stop(actor=operator, deployment=deployment, reason="test")
+    lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="test")
     booking = deployment.cameras.get()
     assert run_camera_job(booking.pk, time_budget=30) == JobOutcome.STOPPED
     booking.refresh_from_db()
@@ -147,7 +147,7 @@ def test_a_lost_stream_reconnects_and_the_gap_is_recorded(operator, video_set, s
         assert gap.ended_at is not None and gap.ended_at > gap.started_at
         assert DeploymentCamera.objects.get(pk=booking.pk).state == CameraState.RUNNING
     finally:
-        dep.deployment_stop(actor=operator, deployment=deployment, reason="end of test")
+        lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="end of test")
         thread.join(timeout=30)
         camera.stop()
     assert outcome["value"] == JobOutcome.STOPPED

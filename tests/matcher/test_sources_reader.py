@@ -1,4 +1,4 @@
-"""matcher.sources.FrameReader: never behind a live source; a file at leisure loses nothing."""
+"""matcher.frame_reader.FrameReader: never behind a live source; a file at leisure loses nothing."""
 
 import threading
 import time
@@ -7,9 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
-from matcher import sources
+from matcher import frame_reader
+from matcher.frame_reader import FrameReader
 from matcher.pipeline import wipe
-from matcher.sources import FrameReader, FrameSource, SourceEnded, SourceLost, parse_source
+from matcher.sources import FrameSource, SourceEnded, SourceLost, parse_source
 from tests.processes import wait_for
 from tests.support.mjpeg import MJPEGCamera
 
@@ -139,7 +140,7 @@ def test_a_frame_replaced_before_it_was_taken_is_overwritten_never_kept(clip, mo
         wiped.extend(arrays)
         wipe(*arrays)
 
-    monkeypatch.setattr(sources, "wipe", recording_wipe)
+    monkeypatch.setattr(frame_reader, "wipe", recording_wipe)
     reader = reader_of(f"{clip}?realtime=1", live=True)
     taken = [frame for frame, _ in drain(reader, pause=0.2)]
     reader.close()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from lfr_portal.models import Alert, CameraState, Deployment, DeploymentCamera, DeploymentStatus
-from lfr_portal.services import deployments as dep
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from matcher.tasks import recognition_watchdog
 from tests import builders
 from tests.matcher.conftest import watchlist_references
@@ -84,7 +84,7 @@ def test_the_kill_switch_stops_a_running_job(operator, video_set, tmp_path):
         assert wait_for(
             lambda: DeploymentCamera.objects.get(pk=booking.pk).frames_processed > 0, timeout=60
         ), worker.log_text
-        dep.deployment_stop(actor=operator, deployment=deployment, reason="kill switch test")
+        lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="kill switch test")
         stopped_at = time.monotonic()
         assert wait_for(
             lambda: DeploymentCamera.objects.get(pk=booking.pk).job_token == "", timeout=30

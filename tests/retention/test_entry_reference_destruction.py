@@ -17,7 +17,8 @@ from lfr_portal.models import (
     RetentionCategory,
     WatchlistStatus,
 )
-from lfr_portal.services import deployments as dep
+from lfr_portal.selectors.retention import retention_plan
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import retention
 from tests import builders
 from tests.factories import EntryReferenceFactory
@@ -52,7 +53,7 @@ def add_photographs(deployment, per_entry):
 def ended_and_running(operator):
     ended = builders.live(operator)
     ended_names = add_photographs(ended, per_entry=2)
-    dep.deployment_stop(actor=operator, deployment=ended, reason="done")
+    lifecycle.deployment_stop(actor=operator, deployment=ended, reason="done")
 
     other = type(operator).objects.create(username="op-other")
     other.groups.add(*operator.groups.all())
@@ -101,14 +102,14 @@ def test_the_plan_counts_further_photographs(ended_and_running):
     ended, ended_names, _, _ = ended_and_running
     (line,) = [
         line
-        for line in retention.plan()
+        for line in retention_plan()
         if line[0] == RetentionCategory.WATCHLIST_BIOMETRICS and line[1] == ended
     ]
     assert line[2] == ended.watchlist.entries.count() + len(ended_names)
 
 
 def test_a_photograph_enrolled_after_destruction_keeps_nothing(ended_and_running):
-    from lfr_portal.services.watchlists import watchlist_entry_reference_enrolment_record
+    from lfr_portal.services.entry_photos import watchlist_entry_reference_enrolment_record
 
     ended, _, _, _ = ended_and_running
     reference = EntryReference.objects.filter(entry__watchlist=ended.watchlist).first()

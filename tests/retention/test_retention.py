@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from lfr_portal.errors import NotPermitted
+from lfr_portal.errors import InvalidTransition, NotPermitted
 from lfr_portal.models import (
     Alert,
     AuditEvent,
@@ -22,8 +22,8 @@ from lfr_portal.models import (
     WatchlistStatus,
 )
 from lfr_portal.selectors.retention import retention_state
-from lfr_portal.services import deployments as dep
-from lfr_portal.services import retention
+from lfr_portal.services import deployment_lifecycle as lifecycle
+from lfr_portal.services import entry_photos, retention
 from tests import builders
 from tests.factories import AlertFactory, SignageFactory
 
@@ -54,7 +54,7 @@ def world(operator):
         with_file(alert.crop, "crop.jpg", f"crop {alert.pk}".encode())
     sign = ended.signage.first()
     with_file(sign.photo, "sign.jpg", b"sign photo")
-    dep.deployment_stop(actor=operator, deployment=ended, reason="done")
+    lifecycle.deployment_stop(actor=operator, deployment=ended, reason="done")
 
     other_operator = type(operator).objects.create(username="op-other")
     other_operator.groups.add(*operator.groups.all())
@@ -151,6 +151,28 @@ def test_only_an_authorising_officer_places_a_hold(world, compliance):
         )
 
 
+def test_a_released_hold_lets_the_image_go_and_is_on_the_trail(world, ao, compliance):
+    held = world["alerts"][0]
+    hold = retention.alert_hold_place(
+        actor=ao,
+        alert=held,
+        reason="Evidence in R v Jones",
+        review_by=timezone.localdate() + timedelta(days=60),
+    )
+    with pytest.raises(NotPermitted):
+        retention.alert_hold_release(actor=compliance, hold=hold, reason="no longer needed")
+    released = retention.alert_hold_release(actor=ao, hold=hold, reason="Case discontinued")
+    assert released.released_at is not None and released.released_by == ao
+    row = AuditEvent.objects.get(action="alert.hold_release")
+    assert row.reason == "Case discontinued" and row.object_public_id == str(held.public_id)
+    with pytest.raises(InvalidTransition):
+        retention.alert_hold_release(actor=ao, hold=hold, reason="again")
+    with time_machine.travel(timezone.now() + timedelta(days=32), tick=False):
+        retention.retention_apply()
+    held.refresh_from_db()
+    assert held.crop.name == "" and held.crop_deleted_at is not None
+
+
 def test_signage_photos_go_after_a_year(world):
     with time_machine.travel(timezone.now() + timedelta(days=364), tick=False):
         assert retention.retention_apply()["signage_photos"] == 0
@@ -236,7 +258,7 @@ def test_interrupted_and_clean_runs_reach_the_same_state(operator, monkeypatch, 
                 entry=deployment.watchlist.entries.first(),
             )
             with_file(alert.crop, "crop.jpg", b"crop")
-        dep.deployment_stop(actor=operator, deployment=deployment, reason="done")
+        lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="done")
         return deployment
 
     def normalised(state):
@@ -304,14 +326,14 @@ def test_eu_refusal_deletes_all_outputs(operator, ao, settings):
     deployment = builders.ready_to_go_live(operator=operator)
     type(deployment).objects.filter(pk=deployment.pk).update(eu_urgency=True)
     deployment.refresh_from_db()
-    deployment = dep.deployment_start(actor=operator, deployment=deployment)
+    deployment = lifecycle.deployment_start(actor=operator, deployment=deployment)
     alert = AlertFactory(
         deployment=deployment,
         camera=deployment.cameras.first(),
         entry=deployment.watchlist.entries.first(),
     )
     with_file(alert.crop, "crop.jpg", b"crop")
-    dep.deployment_independent_decision(
+    lifecycle.deployment_independent_decision(
         actor=ao, deployment=deployment, decision="refused", reference="JUD-1"
     )
     retention.retention_apply()
@@ -405,7 +427,7 @@ def test_replacing_a_reference_image_removes_the_old_file(manager):
     with pytest.MonkeyPatch.context() as patch:
         # on_commit callbacks do not run inside the test's transaction: run them now.
         patch.setattr(wl.transaction, "on_commit", lambda func, **kw: func())
-        wl.watchlist_entry_image_set(
+        entry_photos.watchlist_entry_image_set(
             actor=manager,
             entry=entry,
             reference_image=SimpleUploadedFile("new.jpg", jpeg_bytes(), "image/jpeg"),

@@ -9,7 +9,7 @@ import pytest
 from lfr_portal.camera_sources import check_source_url, mask_url
 from lfr_portal.errors import RuleViolation
 from lfr_portal.models import Camera, CameraState, DeploymentCamera
-from lfr_portal.selectors.pages import camera_reachable
+from lfr_portal.selectors.readiness import camera_reachable
 from lfr_portal.services.cameras import camera_create
 from matcher import jobs
 from matcher import sources as matcher_sources

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from lfr_portal.errors import NotPermitted
 from lfr_portal.models import EntryStatus, Role, WatchlistStatus
+from lfr_portal.services import entry_photos as photos
 from lfr_portal.services import watchlists as wl
 from tests.factories import DeploymentFactory, user_with_role
 
@@ -36,7 +37,7 @@ def _jpeg(shade):
 
 def _enrol(entry):
     # Stands in for the worker's verdict on the replaced photograph.
-    wl.watchlist_entry_enrolment_record(
+    photos.watchlist_entry_enrolment_record(
         entry_id=entry.pk, accepted=True, message="Enrolled.", embedding=b"\0" * 16, engine="x"
     )
 
@@ -115,7 +116,7 @@ def test_the_image_swap_sequence_through_the_pages_is_refused(client, manager, m
 def test_whoever_swapped_a_photo_may_not_reject_it_either(manager, manager2):
     deployment = DeploymentFactory()
     entry = wl.watchlist_entry_add(actor=manager, watchlist=deployment.watchlist, **ENTRY)
-    wl.watchlist_entry_image_set(actor=manager2, entry=entry, reference_image=_jpeg(200))
+    photos.watchlist_entry_image_set(actor=manager2, entry=entry, reference_image=_jpeg(200))
     with pytest.raises(NotPermitted) as err:
         wl.watchlist_entry_reject(actor=manager2, entry=entry, reason="Not needed")
     assert err.value.code == "four_eyes"
@@ -128,7 +129,7 @@ def test_an_officer_who_swapped_a_photo_may_not_authorise_the_watchlist(manager,
     officer.groups.add(Group.objects.get_or_create(name=Role.WATCHLIST_MANAGER)[0])
     deployment = DeploymentFactory()
     entry = wl.watchlist_entry_add(actor=manager, watchlist=deployment.watchlist, **ENTRY)
-    wl.watchlist_entry_image_set(actor=officer, entry=entry, reference_image=_jpeg(200))
+    photos.watchlist_entry_image_set(actor=officer, entry=entry, reference_image=_jpeg(200))
     _enrol(entry)
     wl.watchlist_entry_approve(actor=manager2, entry=entry)
     with pytest.raises(NotPermitted) as err:

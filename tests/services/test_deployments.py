@@ -17,6 +17,8 @@ from lfr_portal.models import (
     Role,
     UseCase,
 )
+from lfr_portal.selectors.readiness import go_live_problems
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from tests import builders
@@ -256,14 +258,14 @@ def test_a_clash_created_by_two_drafts_is_caught_at_approval(ao):
 
 def test_going_live_happy_path(operator):
     deployment = builders.ready_to_go_live(operator=operator)
-    live = dep.deployment_start(actor=operator, deployment=deployment)
+    live = lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert live.status == DeploymentStatus.LIVE and live.went_live_by == operator
 
 
 def test_an_unassigned_operator_cannot_start(operator):
     deployment = builders.ready_to_go_live()
     with pytest.raises(NotPermitted):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_going_live_outside_the_window_is_refused(operator):
@@ -273,23 +275,23 @@ def test_going_live_outside_the_window_is_refused(operator):
     )
     deployment.refresh_from_db()
     with pytest.raises(RuleViolation, match="outside the authorised window"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_going_live_before_approval_is_refused(operator):
     deployment = builders.submitted()
-    dep.deployment_operator_assign(
+    lifecycle.deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
     )
     with pytest.raises(RuleViolation, match="not approved"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_going_live_without_signage_is_refused(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     deployment.signage.all().delete()
     with pytest.raises(RuleViolation, match="No sign is recorded"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_a_removed_sign_does_not_count(operator, field_officer):
@@ -297,7 +299,7 @@ def test_a_removed_sign_does_not_count(operator, field_officer):
     sign = deployment.signage.get()
     field.signage_mark_removed(actor=field_officer, record=sign, removed_at=timezone.now())
     with pytest.raises(RuleViolation, match="No sign is recorded"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_a_watchlist_finalised_more_than_24_hours_before_the_start_is_refused(operator):
@@ -306,14 +308,14 @@ def test_a_watchlist_finalised_more_than_24_hours_before_the_start_is_refused(op
         finalised_at=deployment.starts_at - timedelta(hours=24, minutes=1)
     )
     with pytest.raises(RuleViolation, match="finalised within 24 hours before the window starts"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_cameras_changed_after_approval_are_refused(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     BookingFactory(deployment=deployment, camera=CameraFactory())
     with pytest.raises(RuleViolation, match="not the ones the authorising officer approved"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_a_camera_source_changed_after_approval_is_refused(operator):
@@ -321,30 +323,30 @@ def test_a_camera_source_changed_after_approval_is_refused(operator):
     camera = deployment.cameras.get().camera
     type(camera).objects.filter(pk=camera.pk).update(source_url="rtsp://other-camera.invalid/other")
     with pytest.raises(RuleViolation, match="not the ones"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 @override_settings(LFR_EU_AI_ACT_MODE=True)
 def test_eu_mode_needs_independent_authorisation_or_urgency(operator):
     deployment = builders.ready_to_go_live(operator=operator)
-    problems = dep.go_live_problems(deployment)
-    assert any("independent authorisation" in p for p in problems)
+    problems = go_live_problems(deployment)
+    assert any("independent authorisation" in p.message for p in problems)
 
 
 def test_kill_switch_stops_a_live_deployment_at_once(operator):
     deployment = builders.live(operator)
-    stopped = dep.deployment_stop(actor=operator, deployment=deployment, reason="Crowd surge")
+    stopped = lifecycle.deployment_stop(actor=operator, deployment=deployment, reason="Crowd surge")
     assert stopped.status == DeploymentStatus.COMPLETED and stopped.stopped_early
     assert AuditEvent.objects.filter(action="deployment.stop", reason="Crowd surge").exists()
 
 
 def test_the_window_end_completes_a_live_deployment(operator):
     deployment = builders.live(operator)
-    assert dep.deployment_complete_if_window_ended(deployment_id=deployment.pk) is False
+    assert lifecycle.deployment_complete_if_window_ended(deployment_id=deployment.pk) is False
     Deployment.objects.filter(pk=deployment.pk).update(
         ends_at=timezone.now() - timedelta(seconds=1)
     )
-    assert dep.deployment_complete_if_window_ended(deployment_id=deployment.pk) is True
+    assert lifecycle.deployment_complete_if_window_ended(deployment_id=deployment.pk) is True
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.COMPLETED and not deployment.stopped_early
     assert AuditEvent.objects.get(action="deployment.complete").actor_username == "system"
@@ -357,15 +359,17 @@ def test_any_state_before_completed_can_be_cancelled(state, ao):
         "submitted": builders.submitted,
         "approved": builders.approved,
     }[state]()
-    cancelled = dep.deployment_cancel(actor=ao, deployment=deployment, reason="Event called off")
+    cancelled = lifecycle.deployment_cancel(
+        actor=ao, deployment=deployment, reason="Event called off"
+    )
     assert cancelled.status == DeploymentStatus.CANCELLED
 
 
 def test_a_completed_deployment_cannot_be_cancelled(operator, ao):
     deployment = builders.live(operator)
-    dep.deployment_stop(actor=operator, deployment=deployment)
+    lifecycle.deployment_stop(actor=operator, deployment=deployment)
     with pytest.raises(InvalidTransition):
-        dep.deployment_cancel(actor=ao, deployment=deployment, reason="Too late")
+        lifecycle.deployment_cancel(actor=ao, deployment=deployment, reason="Too late")
 
 
 @override_settings(LFR_EU_AI_ACT_MODE=True)
@@ -375,10 +379,10 @@ def test_eu_urgency_lets_it_start_and_a_refusal_stops_it_at_once(operator, ao):
         eu_urgency=True, eu_urgency_reason="Imminent threat to life"
     )
     deployment.refresh_from_db()
-    live = dep.deployment_start(actor=operator, deployment=deployment)
+    live = lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert live.status == DeploymentStatus.LIVE
     assert live.eu_authorisation_requested_at is not None
-    refused = dep.deployment_independent_decision(
+    refused = lifecycle.deployment_independent_decision(
         actor=ao, deployment=live, decision="refused", reference="JUD/2026/0042"
     )
     assert refused.status == DeploymentStatus.CANCELLED and refused.stopped_early

@@ -17,6 +17,8 @@ from lfr_portal.models import (
     WatchlistStatus,
 )
 from lfr_portal.selectors.recognition import watchlist_matrix
+from lfr_portal.services import entry_photos as photos
+from lfr_portal.services import watchlist_guards as guards
 from lfr_portal.services import watchlists as wl
 from tests.factories import (
     DeploymentFactory,
@@ -54,7 +56,7 @@ def test_a_manager_adds_a_photograph_cleaned_audited_and_sent_for_enrolment(
 ):
     entry = entry_with_image()
     with django_capture_on_commit_callbacks(execute=True):
-        reference = wl.watchlist_entry_reference_add(
+        reference = photos.watchlist_entry_reference_add(
             actor=manager, entry=entry, image=phone_photo()
         )
     reference.refresh_from_db()
@@ -72,8 +74,8 @@ def test_a_manager_adds_a_photograph_cleaned_audited_and_sent_for_enrolment(
 
 def test_adding_a_photograph_makes_its_adder_an_author_who_may_not_approve(manager):
     entry = entry_with_image()
-    wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
-    assert manager.pk in wl.entry_author_ids(entry)
+    photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+    assert manager.pk in guards.entry_author_ids(entry)
     with pytest.raises(NotPermitted) as err:
         wl.watchlist_entry_approve(actor=manager, entry=entry)
     assert err.value.code == "four_eyes"
@@ -85,14 +87,14 @@ def test_removing_a_photograph_also_makes_an_author(manager):
     entry = entry_with_image()
     reference = EntryReferenceFactory(entry=entry)
     other = user_with_role(Role.WATCHLIST_MANAGER)
-    wl.watchlist_entry_reference_remove(actor=other, reference=reference)
-    assert other.pk in wl.entry_author_ids(entry)
+    photos.watchlist_entry_reference_remove(actor=other, reference=reference)
+    assert other.pk in guards.entry_author_ids(entry)
 
 
 def test_only_a_watchlist_manager_may_add_a_photograph():
     entry = entry_with_image()
     with pytest.raises(NotPermitted):
-        wl.watchlist_entry_reference_add(
+        photos.watchlist_entry_reference_add(
             actor=user_with_role(Role.AUTHORISING_OFFICER), entry=entry, image=photo()
         )
     assert not EntryReference.objects.exists()
@@ -103,11 +105,11 @@ def test_an_approved_entry_keeps_its_photographs_as_for_its_image(manager):
     entry = entry_with_image(status=EntryStatus.APPROVED)
     reference = EntryReferenceFactory(entry=entry)
     with pytest.raises(InvalidTransition) as added:
-        wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+        photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     with pytest.raises(InvalidTransition) as removed:
-        wl.watchlist_entry_reference_remove(actor=manager, reference=reference)
+        photos.watchlist_entry_reference_remove(actor=manager, reference=reference)
     with pytest.raises(InvalidTransition) as replaced:
-        wl.watchlist_entry_image_set(actor=manager, entry=entry, reference_image=photo())
+        photos.watchlist_entry_image_set(actor=manager, entry=entry, reference_image=photo())
     # One rule, one sentence, whichever photograph is changed.
     assert str(added.value) == str(removed.value) == str(replaced.value)
     assert "awaiting approval" in str(added.value)
@@ -120,24 +122,24 @@ def test_a_closed_watchlist_takes_no_photographs(manager):
     deployment.watchlist.save()
     entry = entry_with_image(watchlist=deployment.watchlist)
     with pytest.raises(InvalidTransition) as err:
-        wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+        photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     assert "being built" in str(err.value)
 
 
 def test_the_first_photograph_is_the_entrys_own_image(manager):
     entry = EntryFactory()
     with pytest.raises(RuleViolation) as err:
-        wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+        photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     assert err.value.code == "no_reference_image"
 
 
 @override_settings(LFR_MAX_REFERENCES_PER_ENTRY=3)
 def test_the_cap_counts_the_entrys_own_image(manager):
     entry = entry_with_image()
-    wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
-    wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+    photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+    photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     with pytest.raises(RuleViolation) as err:
-        wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+        photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     assert err.value.code == "too_many_references"
     assert "at most 3 reference photographs" in str(err.value)
     assert entry.references.count() == 2
@@ -147,7 +149,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_kept(manager):
     entry = entry_with_image()
     fake = SimpleUploadedFile("face.jpg", b"%PDF-1.7 not a photograph", "image/jpeg")
     with pytest.raises(RuleViolation) as err:
-        wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=fake)
+        photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=fake)
     assert err.value.code == "upload_not_an_image"
     assert not EntryReference.objects.exists()
 
@@ -156,11 +158,11 @@ def test_removing_a_photograph_deletes_its_row_embedding_and_file(
     manager, django_capture_on_commit_callbacks
 ):
     entry = entry_with_image()
-    reference = wl.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
+    reference = photos.watchlist_entry_reference_add(actor=manager, entry=entry, image=photo())
     name = reference.image.name
     assert default_storage.exists(name)
     with django_capture_on_commit_callbacks(execute=True):
-        wl.watchlist_entry_reference_remove(actor=manager, reference=reference)
+        photos.watchlist_entry_reference_remove(actor=manager, reference=reference)
     assert not EntryReference.objects.filter(pk=reference.pk).exists()
     assert not default_storage.exists(name)
     row = AuditEvent.objects.get(action="watchlist.entry_reference_remove")
@@ -175,14 +177,14 @@ def test_a_verdict_is_recorded_per_photograph_and_audited_without_the_embedding(
     good = EntryReferenceFactory(entry=entry)
     bad = EntryReferenceFactory(entry=entry)
     vector = np.ones(4, dtype=np.float32) / 2
-    wl.watchlist_entry_reference_enrolment_record(
+    photos.watchlist_entry_reference_enrolment_record(
         reference_id=good.pk,
         accepted=True,
         message="Enrolled.",
         embedding=vector.tobytes(),
         engine="opencv_sface",
     )
-    wl.watchlist_entry_reference_enrolment_record(
+    photos.watchlist_entry_reference_enrolment_record(
         reference_id=bad.pk,
         accepted=False,
         message="The image shows 2 faces.",
@@ -208,7 +210,7 @@ def test_enrol_pending_sends_entries_whose_further_photographs_wait(
     done = entry_with_image(watchlist=deployment.watchlist)
     EntryReferenceFactory(entry=done, enrolment_state=EnrolmentState.ENROLLED)
     with django_capture_on_commit_callbacks(execute=True):
-        queued = wl.watchlist_enrol_pending(actor=manager, watchlist=deployment.watchlist)
+        queued = photos.watchlist_enrol_pending(actor=manager, watchlist=deployment.watchlist)
     assert queued == 1
     assert sent == [("matcher.enrol_entries", [[waiting_extra.pk]])]
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from lfr_portal.errors import RuleViolation
 from lfr_portal.models import AuditEvent, Deployment, DeploymentStatus, Role, Watchlist
 from lfr_portal.selectors.pages import actions_for, go_live_checklist
-from lfr_portal.services import deployments as dep
+from lfr_portal.selectors.readiness import approval_problems, go_live_problems
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import watchlists as wl
 from tests import builders
 from tests.factories import user_with_role
@@ -62,7 +63,7 @@ def test_finalised_two_hours_before_the_start_goes_live(operator, manager):
     Watchlist.objects.filter(pk=deployment.watchlist.pk).update(
         finalised_at=deployment.starts_at - timedelta(hours=2)
     )
-    live = dep.deployment_start(actor=operator, deployment=deployment)
+    live = lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert live.status == DeploymentStatus.LIVE
 
 
@@ -72,11 +73,11 @@ def test_a_finalisation_older_than_the_period_before_the_start_blocks(operator):
         finalised_at=deployment.starts_at - timedelta(hours=25)
     )
     deployment = Deployment.objects.get(pk=deployment.pk)
-    problems = dep.go_live_problems(deployment)
+    problems = go_live_problems(deployment)
     assert [p.code for p in problems] == ["watchlist_finalised_too_early"]
-    assert "Finalise it again" in problems[0]
+    assert "Finalise it again" in problems[0].message
     with pytest.raises(RuleViolation, match="within 24 hours before the window starts"):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
 
 
 def test_the_checklist_says_valid_at_start_only_when_it_will_be(operator, manager):
@@ -115,11 +116,11 @@ def test_before_approval_the_checklist_judges_nothing_but_the_status():
 def test_problems_carry_stable_codes_and_read_as_sentences(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     deployment.signage.all().delete()
-    problems = dep.go_live_problems(deployment)
+    problems = go_live_problems(deployment)
     assert [p.code for p in problems] == ["no_signage"]
-    assert problems[0] == "No sign is recorded as up at the location."
+    assert problems[0].message == "No sign is recorded as up at the location."
     draft = builders.complete_draft(purpose="")
-    assert "purpose_missing" in [p.code for p in dep.approval_problems(draft)]
+    assert "purpose_missing" in [p.code for p in approval_problems(draft)]
 
 
 def test_each_go_live_problem_has_its_checklist_line(operator):
@@ -156,15 +157,15 @@ def test_an_unreachable_camera_is_an_advisory_that_needs_a_reason(operator):
     assert actions_for(operator, deployment)["start"] is True
 
     with pytest.raises(RuleViolation, match="needs a recorded reason") as refused:
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert refused.value.field == "advisory_reason"
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.APPROVED
     with pytest.raises(RuleViolation, match="needs a recorded reason"):
-        dep.deployment_start(actor=operator, deployment=deployment, advisory_reason="   ")
+        lifecycle.deployment_start(actor=operator, deployment=deployment, advisory_reason="   ")
 
     reason = "Camera feed checked by radio with the van; the portal's network is down."
-    live = dep.deployment_start(actor=operator, deployment=deployment, advisory_reason=reason)
+    live = lifecycle.deployment_start(actor=operator, deployment=deployment, advisory_reason=reason)
     assert live.status == DeploymentStatus.LIVE
     row = AuditEvent.objects.get(action="deployment.start")
     assert row.reason == reason
@@ -179,14 +180,16 @@ def test_a_reason_does_not_lift_a_blocker(operator):
     deployment = builders.ready_to_go_live(operator=operator)
     deployment.signage.all().delete()
     with pytest.raises(RuleViolation, match="No sign is recorded"):
-        dep.deployment_start(actor=operator, deployment=deployment, advisory_reason="Go anyway")
+        lifecycle.deployment_start(
+            actor=operator, deployment=deployment, advisory_reason="Go anyway"
+        )
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.APPROVED
 
 
 def test_without_a_failing_advisory_the_start_row_has_no_override(operator):
     deployment = builders.ready_to_go_live(operator=operator)
-    dep.deployment_start(actor=operator, deployment=deployment)
+    lifecycle.deployment_start(actor=operator, deployment=deployment)
     row = AuditEvent.objects.get(action="deployment.start")
     assert row.reason == "" and not (row.changes or {}).get("advisories_overridden")
 

@@ -8,7 +8,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from lfr_portal.celery import app
 from lfr_portal.models import CameraState, DeploymentCamera, DeploymentStatus
-from lfr_portal.services import deployments as dep
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from tests import builders
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_a_start_commits_when_the_broker_is_down_and_the_watchdog_can_find_the_c
 
     monkeypatch.setattr(app, "send_task", unreachable)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        started = dep.deployment_start(actor=operator, deployment=deployment)
+        started = lifecycle.deployment_start(actor=operator, deployment=deployment)
 
     assert started.status == DeploymentStatus.LIVE
     booking = DeploymentCamera.objects.get(deployment=deployment)
@@ -49,7 +49,7 @@ def test_the_watchdog_restarts_a_camera_whose_start_was_never_sent(
     deployment = builders.ready_to_go_live(operator=operator)
     monkeypatch.setattr(app, "send_task", lambda name, **options: None)
     with django_capture_on_commit_callbacks(execute=True):
-        dep.deployment_start(actor=operator, deployment=deployment)
+        lifecycle.deployment_start(actor=operator, deployment=deployment)
     restarted = []
     monkeypatch.setattr(tasks.camera_run, "apply_async", lambda args: restarted.append(args[0]))
     tasks.recognition_watchdog()

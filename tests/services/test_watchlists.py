@@ -15,6 +15,7 @@ from lfr_portal.models import (
     WatchlistEntry,
     WatchlistStatus,
 )
+from lfr_portal.services import entry_photos as photos
 from lfr_portal.services import watchlists as wl
 from tests import builders
 from tests.factories import DeploymentFactory, EntryFactory, user_with_role
@@ -76,7 +77,7 @@ def test_an_under_18_entry_needs_an_authorising_officer_to_approve(manager, mana
         watchlist=deployment.watchlist,
         **entry_fields(under_18=True, under_18_justification="Missing 15-year-old at risk"),
     )
-    wl.watchlist_entry_enrolment_record(
+    photos.watchlist_entry_enrolment_record(
         entry_id=entry.pk, accepted=True, message="Enrolled.", embedding=b"\0" * 16, engine="x"
     )
     with pytest.raises(NotPermitted) as err:
@@ -175,7 +176,7 @@ def test_an_entry_without_a_usable_embedding_cannot_be_approved(manager, manager
     with pytest.raises(RuleViolation) as err:
         wl.watchlist_entry_approve(actor=manager2, entry=entry)
     assert err.value.code == "not_enrolled"
-    wl.watchlist_entry_enrolment_record(
+    photos.watchlist_entry_enrolment_record(
         entry_id=entry.pk,
         accepted=False,
         message="No face was found in the image.",

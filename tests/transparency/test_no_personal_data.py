@@ -33,6 +33,7 @@ from lfr_portal.models import (
     WatchlistReferenceRecord,
 )
 from lfr_portal.services import alerts as alert_services
+from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
@@ -131,11 +132,11 @@ def go_live(world, tag, **fields):
         distributed_at=timezone.now() - timedelta(minutes=4),
     )
     wl.watchlist_finalise(actor=world.manager, watchlist=deployment.watchlist)
-    dep.deployment_operator_assign(
+    lifecycle.deployment_operator_assign(
         actor=world.planner, deployment=deployment, operator=world.operator
     )
     deployment.refresh_from_db()
-    return dep.deployment_start(actor=world.operator, deployment=deployment)
+    return lifecycle.deployment_start(actor=world.operator, deployment=deployment)
 
 
 def raise_alerts(world, deployment, tag):
@@ -193,7 +194,7 @@ def world(db):
     )
     published.photo.save("zqx-published.png", ContentFile(PNG), save=True)
     signage_photo_publish(actor=world.compliance, record=published)
-    dep.deployment_stop(actor=world.operator, deployment=a, reason="ZQX stop reason")
+    lifecycle.deployment_stop(actor=world.operator, deployment=a, reason="ZQX stop reason")
     WatchlistReferenceRecord.objects.create(
         deployment=a, reference_number="ZQX/KEPT/1", category=EntryCategory.WANTED
     )
@@ -201,7 +202,7 @@ def world(db):
     go_live(world, "b", critical_threat_exempt=True, critical_threat_reason="ZQX threat b")
     # C: went live, then cancelled with a reason.
     c = go_live(world, "c")
-    dep.deployment_cancel(actor=world.ao, deployment=c, reason="ZQX cancel reason")
+    lifecycle.deployment_cancel(actor=world.ao, deployment=c, reason="ZQX cancel reason")
     # D: planned and announced. E: rejected. F: planned under a critical threat (hidden).
     future = timezone.now() + timedelta(days=3)
     world.planned = approve(world, "d", starts_at=future)

@@ -3,6 +3,7 @@ length the API accepts flowing over as many pages as it needs."""
 
 import base64
 import re
+import uuid
 import zlib
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from lfr_portal.models import Deployment
 from lfr_portal.services.reports import deployment_report_pdf
+from lfr_portal.views import audit as audit_views
 from tests import builders
 from tests.factories import DeploymentFactory
 
@@ -71,3 +73,40 @@ def test_the_record_fills_in_readable_values(operator):
     deployment.refresh_from_db()
     text = _text(deployment_report_pdf(deployment))
     assert "Window over." in text and "Ended" in text and "Not ended" not in text
+
+
+def test_a_deployment_the_reader_may_not_see_answers_404(client, compliance):
+    client.force_login(compliance)
+    response = client.get(f"/deployments/{uuid.uuid4()}/report.pdf")
+    assert response.status_code == 404
+
+
+class _LostConnection:
+    """A visible-deployments read whose database fails mid-request."""
+
+    def get(self, **kwargs):
+        raise RuntimeError("the database connection was lost")
+
+
+def _broken_report(**kwargs):
+    raise RuntimeError("the PDF library failed")
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement"),
+    [
+        ("deployments_visible_to", lambda user: _LostConnection()),
+        ("deployment_report_export", _broken_report),
+    ],
+    ids=["lookup-fails", "building-fails"],
+)
+def test_an_unexpected_failure_is_a_server_error_not_a_404(
+    client, compliance, monkeypatch, name, replacement
+):
+    """Only "not found or not visible" reads as 404; a fault surfaces as a server error."""
+    deployment = DeploymentFactory()
+    monkeypatch.setattr(audit_views, name, replacement)
+    client.force_login(compliance)
+    client.raise_request_exception = False
+    response = client.get(f"/deployments/{deployment.public_id}/report.pdf")
+    assert response.status_code == 500

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from lfr_portal.accuracy_baseline import BASELINE
 from lfr_portal.models import CalibrationRecord
-from lfr_portal.selectors.accuracy import latest_calibration
-from lfr_portal.services.accuracy import BASELINE_MEASURED_AT, calibration_baseline_ensure
+from lfr_portal.selectors.calibrations import latest_calibration
+from lfr_portal.services.accuracy import calibration_baseline_ensure
 from lfr_portal.templatetags.estimates import count_words
 from tests import builders
 from tests.accuracy.conftest import small_calibration  # noqa: F401
@@ -65,10 +66,10 @@ def test_a_larger_expectation_is_a_rounded_plural(client, ao, small_calibration)
 
 def test_the_shipped_baseline_carries_the_day_it_was_measured():
     record = latest_calibration("opencv-sface")
-    assert record.measured_at == BASELINE_MEASURED_AT
+    assert record.measured_at == BASELINE.measured_at
     # A baseline an earlier version dated at installation is corrected to the measurement.
     CalibrationRecord.objects.filter(pk=record.pk).update(measured_at=timezone.now())
     calibration_baseline_ensure()
     record.refresh_from_db()
-    assert record.measured_at == BASELINE_MEASURED_AT
+    assert record.measured_at == BASELINE.measured_at
     assert "../shared" not in record.description

@@ -142,7 +142,7 @@ def test_the_checklist_says_what_is_unmet(client, operator):
     deployment = builders.approved()
     deployment.signage.all().delete()
     client.force_login(operator)
-    from lfr_portal.services.deployments import deployment_operator_assign
+    from lfr_portal.services.deployment_lifecycle import deployment_operator_assign
 
     deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
@@ -400,7 +400,7 @@ def test_list_pages_have_pinned_query_counts(
 
 def test_a_suspended_deployment_asks_the_ao_to_decide(client, operator, ao):
     from lfr_portal.selectors.accuracy import ceiling_window
-    from lfr_portal.services.deployments import deployment_suspend_for_false_alerts
+    from lfr_portal.services.deployment_lifecycle import deployment_suspend_for_false_alerts
 
     deployment = builders.live(operator)
     deployment_suspend_for_false_alerts(deployment=deployment, window=ceiling_window(deployment))

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from lfr_portal.models import RetentionCategory
-from lfr_portal.services.retention import plan, retention_apply
+from lfr_portal.selectors.retention import retention_plan
+from lfr_portal.services.retention import retention_apply
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, **options):
-        lines = plan()
+        lines = retention_plan()
         if not lines:
             self.stdout.write("Nothing is due for deletion.")
             return

@@ -1,14 +1,16 @@
-"""Enrolling watchlist entries: read each reference image, check it, store the verdict."""
+"""Enrolling watchlist entries: check each stored reference photograph, keep the verdict."""
+
+from collections.abc import Callable
 
 from django.core.files.storage import default_storage
 
 from lfr_portal.models import EnrolmentState, EntryReference, WatchlistEntry
-from lfr_portal.services.watchlists import (
+from lfr_portal.services.entry_photos import (
     watchlist_entry_enrolment_record,
     watchlist_entry_reference_enrolment_record,
 )
 from matcher.engines import get_engine
-from matcher.enrolment import EnrolmentResult, enrol_reference
+from matcher.reference_check import EnrolmentResult, enrol_reference
 
 
 def _stored_bytes(name: str) -> bytes:
@@ -38,20 +40,15 @@ def enrol_entry_ids(entry_ids: list[int]) -> dict[str, int]:
         .exclude(reference_image="")
         .select_related("watchlist__deployment")
     )
-    accepted = rejected = 0
-    for entry in entries:
-        result, engine_name = _verdict(
-            entry.watchlist.deployment.engine, entry.reference_image.name
+    verdicts = [
+        _enrol(
+            watchlist_entry_enrolment_record,
+            {"entry_id": entry.pk},
+            entry.watchlist.deployment.engine,
+            entry.reference_image.name,
         )
-        watchlist_entry_enrolment_record(
-            entry_id=entry.pk,
-            accepted=result.accepted,
-            message=result.message,
-            embedding=_embedding_bytes(result),
-            engine=engine_name,
-        )
-        accepted += result.accepted
-        rejected += not result.accepted
+        for entry in entries
+    ]
     references = (
         EntryReference.objects.filter(
             entry_id__in=entry_ids,
@@ -62,17 +59,29 @@ def enrol_entry_ids(entry_ids: list[int]) -> dict[str, int]:
         .select_related("entry__watchlist__deployment")
         .order_by("pk")
     )
-    for reference in references:
-        result, engine_name = _verdict(
-            reference.entry.watchlist.deployment.engine, reference.image.name
+    verdicts += [
+        _enrol(
+            watchlist_entry_reference_enrolment_record,
+            {"reference_id": reference.pk},
+            reference.entry.watchlist.deployment.engine,
+            reference.image.name,
         )
-        watchlist_entry_reference_enrolment_record(
-            reference_id=reference.pk,
-            accepted=result.accepted,
-            message=result.message,
-            embedding=_embedding_bytes(result),
-            engine=engine_name,
-        )
-        accepted += result.accepted
-        rejected += not result.accepted
-    return {"accepted": accepted, "rejected": rejected}
+        for reference in references
+    ]
+    accepted = sum(verdicts)
+    return {"accepted": accepted, "rejected": len(verdicts) - accepted}
+
+
+def _enrol(
+    record: Callable[..., object], target: dict[str, int], deployment_engine: str, name: str
+) -> bool:
+    """Check one stored photograph and record the verdict on its row; True if accepted."""
+    result, engine_name = _verdict(deployment_engine, name)
+    record(
+        **target,
+        accepted=result.accepted,
+        message=result.message,
+        embedding=_embedding_bytes(result),
+        engine=engine_name,
+    )
+    return result.accepted

@@ -17,7 +17,8 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from lfr_portal.demo_history import OFFICERS, demo_history_seed, history_deployments
+from lfr_portal.demo.data import OFFICERS
+from lfr_portal.demo.history import demo_history_seed, history_deployments
 from lfr_portal.engines import ENGINE_PROFILES
 from lfr_portal.models import (
     Adjudication,

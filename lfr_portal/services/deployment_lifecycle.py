@@ -1,0 +1,365 @@
+"""Writes that run and end a deployment: going live, the kill switch, suspension and
+resumption, cancelling, the EU independent decision, and who operates it."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import InvalidTransition, NotPermitted, RuleViolation
+from ..models import (
+    AccuracySuspension,
+    CameraState,
+    Deployment,
+    DeploymentStatus,
+    Role,
+)
+from ..permissions import (
+    ENDED_STATES,
+    RUNNING_STATES,
+    can_manage_deployment,
+    can_operate,
+    can_run_deployment,
+    grant_operator,
+    has_role,
+    revoke_operator,
+)
+from ..selectors.readiness import Advisory, go_live_advisories, go_live_problems
+from .audit import audit_record
+from .common import task_send_on_commit
+from .deployment_guards import NotReady, lock, require_ao
+
+S = DeploymentStatus
+
+
+def _require_runner(actor: Any, deployment: Deployment, verb: str) -> None:
+    if not can_run_deployment(actor, deployment):
+        raise NotPermitted(f"Only an assigned operator or an authorising officer may {verb} it.")
+
+
+def deployment_start(
+    *, actor: Any, deployment: Deployment, advisory_reason: str = ""
+) -> Deployment:
+    """Go live. Blockers refuse; a failing advisory needs `advisory_reason`, which is audited."""
+    _require_runner(actor, deployment, "start")
+    # Probing a camera can take a second: done before the row is locked.
+    failing = [a for a in go_live_advisories(deployment) if not a.ok]
+    return _deployment_start(
+        actor=actor, deployment=deployment, failing=failing, advisory_reason=advisory_reason
+    )
+
+
+def _advisory_reason(failing: list[Advisory], advisory_reason: str) -> str:
+    reason = (advisory_reason or "").strip()
+    if failing and not reason:
+        raise RuleViolation(
+            "Going live despite an advisory needs a recorded reason: "
+            + " ".join(a.as_problem().message for a in failing)
+            + " Record why it is right to go ahead, or fix it first.",
+            field="advisory_reason",
+            code="advisory_reason_required",
+        )
+    return reason
+
+
+@transaction.atomic
+def _deployment_start(
+    *, actor: Any, deployment: Deployment, failing: list[Advisory], advisory_reason: str
+) -> Deployment:
+    deployment = lock(deployment)
+    _require_runner(actor, deployment, "start")
+    problems = go_live_problems(deployment)
+    if problems:
+        raise NotReady(problems, code="not_startable")
+    reason = _advisory_reason(failing, advisory_reason)
+    now = timezone.now()
+    deployment.status = S.LIVE
+    deployment.went_live_at = now
+    deployment.went_live_by = actor
+    fields = ["status", "went_live_at", "went_live_by", "updated_at"]
+    if settings.LFR_EU_AI_ACT_MODE and deployment.eu_urgency:
+        deployment.eu_authorisation_requested_at = deployment.eu_authorisation_requested_at or now
+        fields.append("eu_authorisation_requested_at")
+    deployment.save(update_fields=fields)
+    deployment.cameras.update(
+        state=CameraState.STARTING, state_detail="", chunk_index=0, source_position=0
+    )
+    audit_record(
+        actor=actor,
+        action="deployment.start",
+        obj=deployment,
+        reason=reason,
+        changes={"advisories_overridden": [a.as_problem().message for a in failing]}
+        if failing
+        else None,
+    )
+    _start_recognition(deployment)
+    return deployment
+
+
+def _start_recognition(deployment: Deployment) -> None:
+    """After commit, one recognition job per camera."""
+    for booking_id in deployment.cameras.values_list("pk", flat=True):
+        task_send_on_commit("matcher.camera_run", args=[booking_id], queue="recognition")
+
+
+def _end(deployment: Deployment, *, status: str, actor: Any, reason: str, early: bool) -> None:
+    deployment.status = status
+    deployment.ended_at = timezone.now()
+    deployment.ended_by = actor if getattr(actor, "is_authenticated", False) else None
+    deployment.end_reason = reason
+    deployment.stopped_early = early
+    deployment.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "ended_by",
+            "end_reason",
+            "stopped_early",
+            "updated_at",
+        ]
+    )
+    deployment.cameras.exclude(state=CameraState.IDLE).update(state=CameraState.STOPPED)
+
+
+@transaction.atomic
+def deployment_stop(*, actor: Any, deployment: Deployment, reason: str = "") -> Deployment:
+    """The kill switch: a live deployment stops at once."""
+    deployment = lock(deployment)
+    _require_runner(actor, deployment, "stop")
+    if deployment.status not in RUNNING_STATES:
+        raise InvalidTransition("Only a live or suspended deployment can be stopped.")
+    _end(deployment, status=S.COMPLETED, actor=actor, reason=reason or "Stopped", early=True)
+    audit_record(actor=actor, action="deployment.stop", obj=deployment, reason=reason)
+    return deployment
+
+
+@transaction.atomic
+def deployment_complete_if_window_ended(*, deployment_id: int) -> bool:
+    """System action: a live deployment completes by itself when its window ends."""
+    deployment = Deployment.objects.select_for_update().get(pk=deployment_id)
+    # A suspended deployment's window ends too; it cannot be resumed after that.
+    ends_at = deployment.ends_at
+    if deployment.status not in RUNNING_STATES or ends_at is None or ends_at > timezone.now():
+        return False
+    _end(
+        deployment,
+        status=S.COMPLETED,
+        actor=None,
+        reason="The authorised window ended.",
+        early=False,
+    )
+    audit_record(
+        actor=None,
+        action="deployment.complete",
+        obj=deployment,
+        reason="The authorised window ended.",
+    )
+    return True
+
+
+@transaction.atomic
+def deployment_suspend_for_false_alerts(
+    *, deployment: Deployment, window: Any
+) -> AccuracySuspension | None:
+    """System action: recognition stops because adjudicated false alerts passed the ceiling.
+
+    `window` is the selectors.accuracy.CeilingWindow that showed it. Returns the
+    AccuracySuspension, or None when the deployment is no longer live.
+    """
+    deployment = lock(deployment)
+    if deployment.status != S.LIVE:
+        return None
+    explanation = f"False-alert ceiling exceeded. {window.sentence}"
+    suspension = AccuracySuspension.objects.create(
+        deployment=deployment,
+        suspended_at=timezone.now(),
+        faces_processed=window.faces,
+        false_alerts=window.false_alerts,
+        ceiling=window.ceiling,
+        rate_low=window.per_face.low,
+        explanation=explanation,
+    )
+    deployment.status = S.SUSPENDED
+    deployment.save(update_fields=["status", "updated_at"])
+    # The jobs see the status within half a second and stop (deployment_still_live),
+    # marking their cameras stopped. The cameras are marked here too, for a job whose
+    # worker is gone, but after commit: a chunk commit locks its camera and then the
+    # deployment, while this transaction (through alert_adjudicate) holds the deployment.
+    cameras = deployment.cameras.filter(
+        state__in=[CameraState.STARTING, CameraState.RUNNING, CameraState.RECONNECTING]
+    )
+    transaction.on_commit(
+        lambda: cameras.update(
+            state=CameraState.STOPPED, state_detail="Suspended: false-alert ceiling exceeded."
+        )
+    )
+    audit_record(
+        actor=None,
+        action="deployment.suspend",
+        obj=deployment,
+        reason=explanation,
+        changes={
+            "status": [S.LIVE.value, S.SUSPENDED.value],
+            "faces": window.faces,
+            "false_alerts": window.false_alerts,
+            "ceiling": str(window.ceiling),
+            "rate_low": window.per_face.low,
+        },
+    )
+    return suspension
+
+
+def _close_suspension(deployment: Deployment, *, actor: Any, reason: str, now: Any) -> None:
+    suspension = (
+        AccuracySuspension.objects.select_for_update()
+        .filter(deployment=deployment, resumed_at__isnull=True)
+        .order_by("-suspended_at")
+        .first()
+    )
+    if suspension is None:
+        return
+    suspension.resumed_at = now
+    suspension.resumed_by = actor
+    suspension.resume_reason = reason
+    # The next monitoring window starts here (see selectors.accuracy).
+    suspension.faces_at_resume = deployment.faces_processed
+    suspension.save(
+        update_fields=[
+            "resumed_at",
+            "resumed_by",
+            "resume_reason",
+            "faces_at_resume",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def deployment_resume(*, actor: Any, deployment: Deployment, reason: str) -> Deployment:
+    """An authorising officer's recorded decision to resume a suspended deployment."""
+    deployment = lock(deployment)
+    require_ao(actor)
+    if deployment.status != S.SUSPENDED:
+        raise InvalidTransition("Only a suspended deployment can be resumed.")
+    if not (reason or "").strip():
+        raise RuleViolation(
+            "Resuming a deployment suspended for false alerts needs the reason for the decision.",
+            field="reason",
+        )
+    now = timezone.now()
+    if deployment.ends_at is None or deployment.ends_at <= now:
+        raise InvalidTransition("The authorised window has ended; it cannot be resumed.")
+    _close_suspension(deployment, actor=actor, reason=reason, now=now)
+    deployment.status = S.LIVE
+    deployment.save(update_fields=["status", "updated_at"])
+    # The checkpoint is kept: each job resumes where it stopped.
+    deployment.cameras.update(state=CameraState.STARTING, state_detail="")
+    audit_record(
+        actor=actor,
+        action="deployment.resume",
+        obj=deployment,
+        reason=reason,
+        changes={"status": [S.SUSPENDED.value, S.LIVE.value]},
+    )
+    _start_recognition(deployment)
+    return deployment
+
+
+@transaction.atomic
+def deployment_cancel(*, actor: Any, deployment: Deployment, reason: str) -> Deployment:
+    deployment = lock(deployment)
+    if not can_manage_deployment(actor, deployment):
+        raise NotPermitted("Only its planner or an authorising officer may cancel a deployment.")
+    if deployment.status in ENDED_STATES:
+        raise InvalidTransition(
+            f"A {deployment.get_status_display().lower()} deployment cannot be cancelled."
+        )
+    if not (reason or "").strip():
+        raise RuleViolation("Cancelling needs a reason.", field="reason")
+    was_live = deployment.status in RUNNING_STATES
+    _end(deployment, status=S.CANCELLED, actor=actor, reason=reason, early=was_live)
+    audit_record(actor=actor, action="deployment.cancel", obj=deployment, reason=reason)
+    return deployment
+
+
+def _require_operator_manager(actor: Any, deployment: Deployment) -> None:
+    if not can_manage_deployment(actor, deployment):
+        raise NotPermitted("Only its planner or an authorising officer may assign operators.")
+
+
+@transaction.atomic
+def deployment_operator_assign(*, actor: Any, deployment: Deployment, operator: Any) -> None:
+    deployment = lock(deployment)
+    _require_operator_manager(actor, deployment)
+    if not has_role(operator, Role.OPERATOR):
+        raise RuleViolation(f"{operator.get_username()} is not an operator.", field="operator")
+    if deployment.status in ENDED_STATES:
+        raise InvalidTransition("Operators cannot be assigned to an ended deployment.")
+    grant_operator(operator, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.operator_assign",
+        obj=deployment,
+        changes={"operator": operator.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_operator_remove(
+    *, actor: Any, deployment: Deployment, operator: Any, reason: str = ""
+) -> None:
+    """Take an operator off a deployment: they no longer see it or its alerts."""
+    deployment = lock(deployment)
+    _require_operator_manager(actor, deployment)
+    if not can_operate(operator, deployment):
+        raise RuleViolation(
+            f"{operator.get_username()} is not assigned to this deployment.", field="operator"
+        )
+    revoke_operator(operator, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.operator_remove",
+        obj=deployment,
+        reason=reason,
+        changes={"operator": operator.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_independent_decision(
+    *, actor: Any, deployment: Deployment, decision: str, reference: str
+) -> Deployment:
+    """EU AI Act mode: record the judicial or independent authority's decision.
+
+    A refusal stops all processing at once; deleting the deployment's data follows.
+    """
+    if not settings.LFR_EU_AI_ACT_MODE:
+        raise RuleViolation("Independent authorisation is recorded only in EU AI Act mode.")
+    deployment = lock(deployment)
+    require_ao(actor)
+    if decision not in ("granted", "refused"):
+        raise RuleViolation("The decision is 'granted' or 'refused'.", field="decision")
+    if not str(reference).strip():
+        raise RuleViolation("The authority's decision needs its reference.", field="reference")
+    deployment.eu_authorisation_decision = decision
+    deployment.eu_authorisation_decided_at = timezone.now()
+    deployment.save(
+        update_fields=["eu_authorisation_decision", "eu_authorisation_decided_at", "updated_at"]
+    )
+    if decision == "refused" and deployment.status not in ENDED_STATES:
+        _end(
+            deployment,
+            status=S.CANCELLED,
+            actor=actor,
+            reason="The independent authority refused authorisation.",
+            early=deployment.status in RUNNING_STATES,
+        )
+    audit_record(
+        actor=actor,
+        action=f"deployment.independent_{decision}",
+        obj=deployment,
+        changes={"reference": reference},
+    )
+    return deployment
