@@ -1,11 +1,21 @@
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from guardian.admin import GuardedModelAdmin
 
 from . import models
 from .errors import GovernanceError
 from .services.accounts import account_unlock
 from .services.audit import audit_read_record
+from .services.webhooks import (
+    webhook_subscription_clean,
+    webhook_subscription_create,
+    webhook_subscription_delete,
+    webhook_subscription_update,
+)
 
 
 @admin.register(models.Deployment)
@@ -106,3 +116,89 @@ class AccessAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=models.WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = models.WebhookSubscription
+        fields = ("name", "url", "events", "active")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            webhook_subscription_clean(
+                data.get("name", ""), data.get("url", ""), list(data.get("events") or [])
+            )
+        except GovernanceError as exc:
+            raise ValidationError({exc.field or None: exc.message}) from exc
+        return data
+
+
+@admin.register(models.WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """Administrators only, every change through the audited services. The secret is shown
+    once, when the subscription is made, and never again."""
+
+    form = WebhookSubscriptionForm
+    list_display = ("name", "url", "active", "created_by")
+    readonly_fields = ("public_id",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {"name": data["name"], "url": data["url"], "events": list(data["events"])}
+        if change:
+            webhook_subscription_update(
+                actor=request.user, subscription=obj, active=data["active"], **fields
+            )
+            return
+        made, secret = webhook_subscription_create(
+            actor=request.user, active=data["active"], **fields
+        )
+        obj.pk, obj.public_id = made.pk, made.public_id
+        obj._new_secret = secret  # for response_add, this request only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The secret on this one page (never cached, never in a message cookie), then gone."""
+        secret = getattr(obj, "_new_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
+            request,
+            "admin/lfr_portal/webhook_secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Signing secret for {obj.name}",
+                "subscription": obj,
+                "secret": secret,
+                "opts": self.model._meta,
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+    def delete_model(self, request, obj):
+        webhook_subscription_delete(actor=request.user, subscription=obj)
+
+    def delete_queryset(self, request, queryset):
+        for subscription in queryset:
+            webhook_subscription_delete(actor=request.user, subscription=subscription)

@@ -209,6 +209,34 @@ def verify_manifest(public_key, manifest):
     return True
 
 
+# An alert's evidence bundle: a ZIP whose signature.json signs the SHA-256 of every other file.
+BUNDLE_FORMAT = "lfr-portal-evidence-bundle/1"
+BUNDLE_SIGNATURE_FILE = "signature.json"
+
+
+def bundle_message(signed):
+    return canonical_json({k: signed.get(k) for k in ("format", "files", "key_id")})
+
+
+def sign_bundle(private_key, files):
+    """signature.json's content for {file name: SHA-256 hex} of the bundle's other files."""
+    signed = {
+        "format": BUNDLE_FORMAT,
+        "files": dict(files),
+        "key_id": key_id(private_key.public_key()),
+    }
+    signed["signature"] = base64.b64encode(private_key.sign(bundle_message(signed))).decode()
+    return signed
+
+
+def verify_bundle_signature(public_key, signed):
+    try:
+        public_key.verify(base64.b64decode(signed["signature"]), bundle_message(signed))
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 def load_public_key(pem_bytes):
     key = serialization.load_pem_public_key(pem_bytes)
     if not isinstance(key, Ed25519PublicKey):

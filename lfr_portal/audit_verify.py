@@ -6,6 +6,7 @@ Needs only the files, the force's public key, Python and the `cryptography` pack
 
     audit_verify EXPORT --public-key KEY
     audit_verify [EXPORT] --public-key KEY --earlier-head HEAD.json --consistency PROOF.json
+    audit_verify --bundle EVIDENCE.zip --public-key KEY
 
 HEAD.json is a signed tree head anyone kept from /transparency/tree-heads.json;
 PROOF.json is /transparency/tree-heads/consistency.json?first=SIZE[&second=SIZE]:
@@ -14,10 +15,15 @@ the log must still extend the kept head, whatever the force's database says now.
 
 import argparse
 import csv
+import hashlib
+import io
 import json
 import sys
+import zipfile
 
 from lfr_portal.audit_chain import (
+    BUNDLE_FORMAT,
+    BUNDLE_SIGNATURE_FILE,
     CONSISTENCY_FORMAT,
     EXPORT_FORMAT,
     EXPORT_ROW_FIELDS,
@@ -27,6 +33,7 @@ from lfr_portal.audit_chain import (
     key_id,
     leaf_hash,
     load_public_key,
+    verify_bundle_signature,
     verify_manifest,
     verify_tree_head,
 )
@@ -128,6 +135,66 @@ def verify_kept_head(earlier, bundle, public_key, *, export_head=None):
     )
 
 
+def _bundle_files(path_or_bytes):
+    """{name: bytes} of an evidence bundle's ZIP, from a path or the bytes themselves."""
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    try:
+        with zipfile.ZipFile(source) as bundle:
+            return {info.filename: bundle.read(info) for info in bundle.infolist()}
+    except zipfile.BadZipFile as exc:
+        raise ExportInvalid(f"not a ZIP file: {exc}") from exc
+
+
+def _checked_bundle_signature(files, public_key):
+    try:
+        signed = json.loads(files.pop(BUNDLE_SIGNATURE_FILE))
+    except (KeyError, ValueError) as exc:
+        raise ExportInvalid("the bundle carries no readable signature.json") from exc
+    if not isinstance(signed, dict) or signed.get("format") != BUNDLE_FORMAT:
+        raise ExportInvalid("not an LFR Portal evidence bundle")
+    if signed.get("key_id") != key_id(public_key):
+        raise ExportInvalid("the bundle was signed with a different key")
+    if not verify_bundle_signature(public_key, signed):
+        raise ExportInvalid("the bundle's signature is not valid")
+    listed = signed.get("files") or {}
+    if set(listed) != set(files):
+        extra, missing = sorted(set(files) - set(listed)), sorted(set(listed) - set(files))
+        raise ExportInvalid(f"files added {extra} or removed {missing} after signing")
+    for name, data in files.items():
+        if hashlib.sha256(data).hexdigest() != listed[name]:
+            raise ExportInvalid(f"{name} was changed after the bundle was signed")
+
+
+def verify_evidence_bundle(path_or_bytes, public_key):
+    """Return a summary of an alert's evidence bundle; raise ExportInvalid if it fails."""
+    files = _bundle_files(path_or_bytes)
+    _checked_bundle_signature(files, public_key)
+    try:
+        manifest = json.loads(files["manifest.json"])
+        rows = [json.loads(line) for line in files.get("audit.jsonl", b"").splitlines() if line]
+    except (KeyError, ValueError) as exc:
+        raise ExportInvalid(f"the manifest or the audit extract cannot be read: {exc}") from exc
+    head = _checked_head(manifest.get("tree_head"), public_key)
+    size, root = head["tree_size"], bytes.fromhex(head["root_hash"])
+    for position, row in enumerate(rows):
+        _check_row(row, position, size, root)
+    if [row.get("seq") for row in rows] != manifest.get("audit_rows"):
+        raise ExportInvalid("the audit extract does not hold the rows the manifest lists")
+    crop = manifest.get("crop") or {}
+    if "crop.jpg" in files:
+        if hashlib.sha256(files["crop.jpg"]).hexdigest() != crop.get("sha256"):
+            raise ExportInvalid("crop.jpg is not the image the manifest names")
+    elif crop.get("included"):
+        raise ExportInvalid("the manifest says the crop is included, but it is not")
+    alert = manifest.get("alert") or {}
+    crop_state = "included" if "crop.jpg" in files else "not included"
+    return (
+        f"OK: evidence bundle for alert {alert.get('public_id')}, signed by key "
+        f"{head['key_id']}; {len(rows)} audit rows, each proved to be in the log of {size} "
+        f"rows (root {head['root_hash']}); crop {crop_state}."
+    )
+
+
 def parse_csv_export(lines):
     """Read a CSV export into the JSON export's structure."""
     # Undo csv_safe.neutralise (inlined: the verifier must run with its own modules alone).
@@ -169,14 +236,15 @@ def _load_json(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("export", nargs="?", help="an audit export (JSON or CSV)")
+    parser.add_argument("--bundle", help="an alert's evidence bundle (ZIP) to verify")
     parser.add_argument("--public-key", required=True, help="the force's Ed25519 public key (PEM)")
     parser.add_argument("--earlier-head", help="a signed tree head you kept (JSON)")
     parser.add_argument(
         "--consistency", help="the log's consistency proof from the kept head's size (JSON)"
     )
     args = parser.parse_args(argv)
-    if not args.export and not args.earlier_head:
-        parser.error("give an export, or --earlier-head with --consistency, or both")
+    if not args.export and not args.earlier_head and not args.bundle:
+        parser.error("give an export, or --earlier-head with --consistency, or --bundle")
     if args.earlier_head and not args.consistency:
         parser.error("--earlier-head needs --consistency (the log's proof that it extends it)")
     try:
@@ -185,6 +253,8 @@ def main(argv=None):
         export = load_export(args.export) if args.export else None
         earlier = _load_json(args.earlier_head) if args.earlier_head else None
         bundle = _load_json(args.consistency) if args.consistency else None
+        if args.bundle:
+            print(verify_evidence_bundle(args.bundle, public_key))
         if export is not None:
             print(verify_export(export, public_key))
         if earlier is not None:

@@ -105,6 +105,16 @@ app.conf.update(
             "task": "lfr_portal.flag_overdue_alerts",
             "schedule": 60.0,
         },
+        # Webhook deliveries whose task was lost (broker down at commit, a worker killed).
+        "webhook-resend-stalled": {
+            "task": "lfr_portal.webhook_resend_stalled",
+            "schedule": 5 * 60.0,
+        },
+        # Holders of evidence holds near their review date are reminded once a period.
+        "remind-holds": {
+            "task": "lfr_portal.remind_holds",
+            "schedule": crontab(hour=7, minute=0),
+        },
     },
 )
 app.autodiscover_tasks()

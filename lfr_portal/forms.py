@@ -11,10 +11,15 @@ from .datetime_inputs import StorableDateTimeField
 from .engines import ENGINE_PROFILES
 from .models import (
     Adjudication,
+    ArrestCategory,
     Deployment,
     DeploymentStatus,
     DocumentKind,
+    EngagementOutcome,
+    EngagementResult,
     EntryCategory,
+    EntryResponse,
+    IdentityCheck,
     Outcome,
     UseCase,
 )
@@ -123,6 +128,16 @@ class OperatorForm(forms.Form):
         ]
 
 
+class FieldOfficerForm(forms.Form):
+    officer = forms.ChoiceField(choices=(), label="Field officer")
+
+    def __init__(self, *args, officers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].choices = [
+            (u.username, u.get_full_name() or u.username) for u in officers
+        ]
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -134,6 +149,12 @@ class OptionalReasonForm(forms.Form):
 class EntryForm(forms.Form):
     display_name = forms.CharField(max_length=200, label="Name")
     category = forms.ChoiceField(choices=EntryCategory.choices)
+    response = forms.ChoiceField(
+        choices=[("", "The category's usual response"), *EntryResponse.choices],
+        required=False,
+        label="What officers are to do when the person is found",
+        help_text="Shown to the engagement officer; approved with the entry.",
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Offence or reason")
     legal_basis = forms.CharField(max_length=300)
     reference_number = forms.CharField(max_length=100, label="Custody or case reference")
@@ -195,3 +216,93 @@ class ScheduleFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any")] + list(DeploymentStatus.choices)
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label=label,
+    )
+
+
+class EngagementResultForm(forms.Form):
+    """What the engagement officer found; the service says which answers each result needs."""
+
+    result = forms.ChoiceField(choices=[c for c in EngagementResult.choices if c[0]])
+    engaged_at = StorableDateTimeField(
+        widget=DATETIME, required=False, label="When you engaged (blank: now)"
+    )
+    stop_minutes = forms.IntegerField(
+        min_value=0, max_value=24 * 60, required=False, label="Stop length (minutes)"
+    )
+    identity_check = forms.ChoiceField(
+        choices=[("", "Choose…"), *IdentityCheck.choices], required=False
+    )
+    held_minutes = forms.IntegerField(
+        min_value=0, max_value=24 * 60, required=False, label="How long they were held (minutes)"
+    )
+    explanation_given = _yes_no("Given the explanation of what happened")
+    complaints_route_given = _yes_no("Told how to complain")
+    not_engaged_reason = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why not"
+    )
+
+
+class EngagementOutcomeForm(forms.Form):
+    """The outcome of a stop; an arrest makes the officer choose a hold or a reason for none."""
+
+    HOLD = "hold"
+    NO_HOLD = "no_hold"
+
+    outcome = forms.ChoiceField(choices=[c for c in EngagementOutcome.choices if c[0]])
+    arrest_category = forms.ChoiceField(
+        choices=[("", "Choose…"), *ArrestCategory.choices], required=False
+    )
+    custody_reference = forms.CharField(max_length=100, required=False)
+    crime_reference = forms.CharField(max_length=100, required=False)
+    hold = forms.ChoiceField(
+        choices=[
+            (HOLD, "Keep the image: place an evidence hold"),
+            (NO_HOLD, "No hold is needed"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+        label="The alert's image",
+    )
+    hold_review_by = forms.DateField(widget=DATE, required=False, label="Review the hold by")
+    no_hold_reason = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why no hold is needed",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == EngagementOutcome.ARREST and not data.get("hold"):
+            # The officer must choose: the image is otherwise deleted with the others.
+            self.add_error(
+                "hold",
+                "After an arrest, place an evidence hold with a review date, "
+                "or record why none is needed.",
+            )
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        hold = data.get("hold")
+        return {
+            "outcome": data["outcome"],
+            "arrest_category": data.get("arrest_category") or "",
+            "custody_reference": data.get("custody_reference") or "",
+            "crime_reference": data.get("crime_reference") or "",
+            "hold_review_by": data.get("hold_review_by") if hold == self.HOLD else None,
+            "no_hold_reason": data.get("no_hold_reason", "") if hold == self.NO_HOLD else "",
+        }

@@ -10,9 +10,10 @@ from django.conf import settings
 from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.permissions import BasePermission
 
-from .models import Deployment, DeploymentStatus, Role
+from .models import Deployment, DeploymentStatus, Engagement, Role
 
 OPERATE_DEPLOYMENT = "lfr_portal.operate_deployment"
+ENGAGE_DEPLOYMENT = "lfr_portal.engage_deployment"
 
 S = DeploymentStatus
 # Only drafts and rejected deployments take changes; editing a rejected one reopens it.
@@ -70,6 +71,27 @@ def revoke_operator(user: Any, deployment: Deployment) -> None:
     remove_perm(OPERATE_DEPLOYMENT, user, deployment)
 
 
+def can_engage(user: Any, deployment: Deployment) -> bool:
+    """A field officer assigned to the deployment: receives its alerts on the street."""
+    return has_role(user, Role.FIELD_OFFICER) and bool(user.has_perm(ENGAGE_DEPLOYMENT, deployment))
+
+
+def grant_field_officer(user: Any, deployment: Deployment) -> None:
+    assign_perm(ENGAGE_DEPLOYMENT, user, deployment)
+
+
+def revoke_field_officer(user: Any, deployment: Deployment) -> None:
+    remove_perm(ENGAGE_DEPLOYMENT, user, deployment)
+
+
+def can_record_later_outcome(user: Any, engagement: Engagement) -> bool:
+    """What became of an arrest: the officer who has the engagement, an authorising
+    officer or a compliance officer."""
+    if is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER):
+        return True
+    return has_role(user, Role.FIELD_OFFICER) and engagement.officer_id == user.pk
+
+
 def is_drafting_planner(user: Any, deployment: Deployment) -> bool:
     """A planner changes only the deployments they drafted."""
     return has_role(user, Role.DEPLOYMENT_PLANNER) and deployment.created_by_id == user.pk
@@ -100,6 +122,12 @@ def can_manage_deployment(user: Any, deployment: Deployment) -> bool:
 
 def can_publish_signage_photos(user: Any) -> bool:
     """Authorising and compliance officers decide which signage photos the public sees."""
+    return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
+def can_manage_holds(user: Any) -> bool:
+    """Authorising and compliance officers review, extend and release evidence holds,
+    and export an alert's evidence bundle for disclosure."""
     return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
 
 

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from .models import AuditCheckpoint, Deployment, EntryCategory
+from .selectors.engagement_figures import figure_rows
 from .selectors.reports import DeploymentRecord
 
 STYLES = getSampleStyleSheet()
@@ -224,6 +225,16 @@ def _alerts_and_deletions(record: DeploymentRecord) -> list[Flowable]:
     ]
 
 
+def _engagement(record: DeploymentRecord) -> list[Flowable]:
+    if record.engagement is None:
+        return []
+    rows = figure_rows(record.engagement.as_dict())
+    return [
+        _p("After the alert: what engagement found", "Heading2"),
+        _table(["Figure", "People"], rows),
+    ]
+
+
 def _audit_trail(record: DeploymentRecord, checkpoint: AuditCheckpoint) -> list[Flowable]:
     rows = [
         (e.seq, _when(e.occurred_at), e.actor_username, label, e.reason, e.row_hash[:16] + "…")
@@ -254,6 +265,7 @@ def deployment_record_pdf(
         *_watchlist(record),
         *_on_the_ground(record),
         *_alerts_and_deletions(record),
+        *_engagement(record),
         *_audit_trail(record, checkpoint),
     ]
     buffer = io.BytesIO()

@@ -7,12 +7,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Deployment, DeploymentStatus
+from .selectors.webhooks import stalled_delivery_ids
 from .services.accuracy import alerts_flag_overdue
 from .services.audit import audit_prune, audit_tree_head_tick, audit_verification_record
 from .services.deployment_lifecycle import deployment_complete_if_window_ended
+from .services.holds import alert_holds_remind
 from .services.recognition import alert_crops_store as store_alert_crops
 from .services.retention import retention_apply
 from .services.system import worker_heartbeat_record
+from .services.webhooks import WebhookDeliveryFailed, webhook_delivery_attempt
 
 
 @shared_task(name="lfr_portal.worker_heartbeat", soft_time_limit=20, time_limit=30)
@@ -70,3 +73,35 @@ def alert_crops_store():
     """Retry moving alert crops held in the database to the media store."""
     stored, waiting = store_alert_crops()
     return {"stored": stored, "waiting": waiting}
+
+
+@shared_task(
+    name="lfr_portal.webhook_deliver",
+    autoretry_for=(WebhookDeliveryFailed,),
+    retry_backoff=10,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    # The service gives up after LFR_WEBHOOK_MAX_ATTEMPTS and stops raising; this is a backstop.
+    max_retries=settings.LFR_WEBHOOK_MAX_ATTEMPTS,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def webhook_deliver(delivery_id: int) -> str:
+    """POST one signed webhook delivery; a failure retries with exponential backoff."""
+    return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="lfr_portal.remind_holds", soft_time_limit=300, time_limit=330)
+def remind_holds():
+    """Remind holders of evidence holds near their review date (beat: daily); once a period."""
+    return alert_holds_remind()
+
+
+@shared_task(name="lfr_portal.webhook_resend_stalled", soft_time_limit=50, time_limit=60)
+def webhook_resend_stalled() -> int:
+    """Send again the deliveries whose task was lost (beat: every 5 minutes). A receiver
+    may then see a delivery twice: X-LFR-Delivery says it is the same one."""
+    ids = stalled_delivery_ids(now=timezone.now())
+    for delivery_id in ids:
+        webhook_deliver.apply_async(args=[delivery_id])
+    return len(ids)

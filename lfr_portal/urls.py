@@ -7,14 +7,18 @@ from .metrics import metrics_view
 from .views import (
     accounts,
     audit,
+    deployment_field_officers,
     deployments,
+    engagement,
     field,
+    holds,
     media,
     operator,
     pages,
     retention,
     signage_photos,
     watchlists,
+    webhooks,
 )
 
 D = "deployments/<uuid:public_id>/"
@@ -22,6 +26,7 @@ D = "deployments/<uuid:public_id>/"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("dashboard/", pages.dashboard, name="dashboard"),
+    path("notifications/<int:pk>/read/", pages.notification_read, name="notification-read"),
     path("healthz/", pages.health, name="health"),
     path("metrics", metrics_view, name="metrics"),
     path("accounts/login/", accounts.PortalLoginView.as_view(), name="login"),
@@ -47,6 +52,16 @@ urlpatterns = [
         D + "operators/remove/",
         deployments.deployment_operator_remove,
         name="deployment-operator-remove",
+    ),
+    path(
+        D + "field-officers/",
+        deployment_field_officers.deployment_field_officer_assign,
+        name="deployment-field-officer-assign",
+    ),
+    path(
+        D + "field-officers/remove/",
+        deployment_field_officers.deployment_field_officer_remove,
+        name="deployment-field-officer-remove",
     ),
     path(D + "submit/", deployments.deployment_submit, name="deployment-submit"),
     path(D + "review/", deployments.deployment_review, name="deployment-review"),
@@ -83,9 +98,46 @@ urlpatterns = [
         signage_photos.signage_photo_withdraw,
         name="signage-photo-withdraw",
     ),
+    # The engagement officer's phone (lfr_portal/views/engagement.py)
+    path("field/engagements/", engagement.field_engagements, name="field-engagements"),
+    path(
+        "field/engagements/feed.json",
+        engagement.field_engagements_feed,
+        name="field-engagements-feed",
+    ),
+    path(
+        "field/engagements/<uuid:engagement_id>/",
+        engagement.engagement_detail,
+        name="field-engagement",
+    ),
+    path(
+        "field/engagements/<uuid:engagement_id>/acknowledge/",
+        engagement.acknowledge,
+        name="field-engagement-acknowledge",
+    ),
+    path(
+        "field/engagements/<uuid:engagement_id>/result/",
+        engagement.record_result,
+        name="field-engagement-result",
+    ),
+    path(
+        "field/engagements/<uuid:engagement_id>/outcome/",
+        engagement.record_outcome,
+        name="field-engagement-outcome",
+    ),
+    path(
+        "field/engagements/<uuid:engagement_id>/explanation/",
+        engagement.explanation,
+        name="field-engagement-explanation",
+    ),
     path(D + "operate/", operator.operate, name="deployment-operate"),
     path(D + "operate/feed.json", operator.operate_feed, name="deployment-operate-feed"),
     path("alerts/<uuid:alert_id>/adjudicate/", operator.adjudicate, name="alert-adjudicate"),
+    path(
+        "alerts/<uuid:alert_id>/send-for-engagement/",
+        operator.send_for_engagement,
+        name="alert-send-for-engagement",
+    ),
     path("images/alerts/<uuid:public_id>.jpg", media.alert_crop, name="alert-crop"),
     path("images/entries/<uuid:public_id>.jpg", media.entry_image, name="entry-image"),
     path(
@@ -100,7 +152,19 @@ urlpatterns = [
     path("audit/public-key.pem", audit.audit_public_key, name="audit-public-key"),
     path(D + "report.pdf", audit.deployment_report, name="deployment-report"),
     path("retention/", retention.retention_rules, name="retention-rules"),
+    path("webhooks/failing/", webhooks.webhook_failures, name="webhook-failures"),
     path(D + "retention/", retention.deployment_retention, name="deployment-retention"),
+    path("holds/", holds.hold_list, name="hold-list"),
+    path("holds/<uuid:hold_id>/", holds.hold_detail, name="hold-detail"),
+    path("holds/<uuid:hold_id>/extend/", holds.hold_extend, name="hold-extend"),
+    path("holds/<uuid:hold_id>/release/", holds.hold_release, name="hold-release"),
+    path("alerts/<uuid:alert_id>/evidence/", holds.alert_evidence, name="alert-evidence"),
+    path("alerts/<uuid:alert_id>/holds/place/", holds.alert_hold_place, name="alert-hold-place"),
+    path(
+        "alerts/<uuid:alert_id>/evidence-bundle.zip",
+        holds.alert_evidence_bundle,
+        name="alert-evidence-bundle",
+    ),
     path("transparency/", include("lfr_portal.transparency_urls")),
     path("api/", include("lfr_portal.api.urls")),
     path("admin/", admin.site.urls),

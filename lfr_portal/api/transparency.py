@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import csv_safe
-from ..models import Engine, UseCase
+from ..models import ArrestCategory, Engine, UseCase
 from ..public_cache import public_cache
+from ..selectors import engagement_figures as figures
 from ..selectors import transparency as public
 from ..selectors import transparency_evidence as evidence
 from .common import ApiSerializer, EnumField
@@ -68,6 +69,27 @@ def _filters(request):
     return query.filters()
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^fewer than [0-9]+$"},
+        ],
+        "description": 'A count of people, or "fewer than N" where it is small enough to '
+        "single someone out (N is the setting LFR_PUBLIC_SUPPRESS_BELOW).",
+    }
+)
+class PublishedCountField(serializers.Field):
+    """A count of people as published: small ones become "fewer than N"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return figures.suppress(value)
+
+
 class PublicDeploymentSerializer(ApiSerializer):
     id = serializers.UUIDField(source="public_id", help_text="Stable public identifier.")
     url = serializers.SerializerMethodField(help_text="The deployment's public page.")
@@ -112,11 +134,44 @@ class PublicDeploymentSerializer(ApiSerializer):
     arrests = serializers.IntegerField()
     signs_recorded = serializers.IntegerField()
     leaflets_distributed = serializers.IntegerField()
+    engagements = PublishedCountField(help_text="Alerts sent for engagement.")
+    confirmed_after_engagement = PublishedCountField(
+        help_text="Engagement confirmed the person on the watchlist."
+    )
+    misidentified_after_engagement = PublishedCountField(
+        help_text="Engagement confirmed it was not the person (misidentified)."
+    )
 
     def get_url(self, row) -> str:
         path = reverse("transparency-deployment", args=[row.public_id])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class ArrestsByCategorySerializer(ApiSerializer):
+    def get_fields(self):
+        return {category: PublishedCountField() for category in ArrestCategory.values}
+
+
+class EngagementFiguresSerializer(ApiSerializer):
+    """What engagement found after operators' alerts; small counts suppressed."""
+
+    engagements = PublishedCountField(help_text="Alerts sent for engagement.")
+    confirmed_true = PublishedCountField(help_text="Engagement confirmed the person.")
+    confirmed_false = PublishedCountField(help_text="Engagement confirmed a misidentification.")
+    not_located = PublishedCountField()
+    not_engaged = PublishedCountField()
+    arrests = PublishedCountField()
+    arrests_by_category = ArrestsByCategorySerializer()
+    charged = PublishedCountField(help_text="Arrests that led to a charge.")
+    cautioned = PublishedCountField(help_text="Arrests that led to a caution.")
+    misidentified_not_detained = PublishedCountField()
+    misidentified_under_5_minutes = PublishedCountField()
+    misidentified_longer = PublishedCountField()
+
+
+def _engagement(**filters):
+    return figures.suppressed(figures.public_engagement_figures(**filters))
 
 
 CSV_COLUMNS = [
@@ -265,6 +320,7 @@ class PublicDeploymentDetailApi(PublicApi):
             help_text="Whether the watchlist's reference numbers are kept (without images), "
             "so a person can ask whether they were on it."
         )
+        engagement = EngagementFiguresSerializer()
 
     @extend_schema(
         tags=TAGS,
@@ -287,6 +343,7 @@ class PublicDeploymentDetailApi(PublicApi):
             ).data,
             "retention": retention.lines,
             "watchlist_references_kept": retention.references_kept,
+            "engagement": EngagementFiguresSerializer(_engagement(public_id=public_id)).data,
         }
         return Response(body)
 
@@ -316,6 +373,7 @@ class PublicTotalsApi(PublicApi):
             allow_null=True,
             help_text="False alerts divided by alerts: how often an alert turns out wrong.",
         )
+        engagement = EngagementFiguresSerializer()
 
     @extend_schema(
         tags=TAGS,
@@ -340,5 +398,6 @@ class PublicTotalsApi(PublicApi):
             "arrests": totals.arrests,
             "false_alerts_per_face_processed": totals.false_alerts_per_face,
             "false_alerts_per_alert": totals.false_alerts_per_alert,
+            "engagement": _engagement(**filters),
         }
         return Response(self.OutputSerializer(body).data)

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import accuracy, alerts, cameras, deployments, field, watchlists
+from . import accuracy, alerts, cameras, deployments, engagements, field, holds, watchlists
 from .common import NotFoundApi
 from .tokens import ServiceTokenObtainApi
 
@@ -84,6 +84,16 @@ deployment_patterns = [
         "<uuid:public_id>/operators/remove/",
         deployments.DeploymentOperatorRemoveApi.as_view(),
         name="api-deployment-operator-remove",
+    ),
+    path(
+        "<uuid:public_id>/field-officers/",
+        engagements.DeploymentFieldOfficerAssignApi.as_view(),
+        name="api-deployment-field-officer-assign",
+    ),
+    path(
+        "<uuid:public_id>/field-officers/remove/",
+        engagements.DeploymentFieldOfficerRemoveApi.as_view(),
+        name="api-deployment-field-officer-remove",
     ),
     path(
         "<uuid:public_id>/expected-false-alerts/",
@@ -184,6 +194,57 @@ alert_patterns = [
         alerts.AlertAdjudicateApi.as_view(),
         name="api-alert-adjudicate",
     ),
+    path(
+        "<uuid:public_id>/send-for-engagement/",
+        engagements.AlertSendForEngagementApi.as_view(),
+        name="api-alert-send-for-engagement",
+    ),
+    path(
+        "<uuid:public_id>/holds/place/",
+        holds.AlertHoldPlaceApi.as_view(),
+        name="api-alert-hold-place",
+    ),
+    path(
+        "<uuid:public_id>/evidence-bundle/",
+        holds.AlertEvidenceBundleApi.as_view(),
+        name="api-alert-evidence-bundle",
+    ),
+]
+
+hold_patterns = [
+    path("", holds.HoldListApi.as_view(), name="api-hold-list"),
+    path("<uuid:public_id>/", holds.HoldDetailApi.as_view(), name="api-hold-detail"),
+    path("<uuid:public_id>/extend/", holds.HoldExtendApi.as_view(), name="api-hold-extend"),
+    path("<uuid:public_id>/release/", holds.HoldReleaseApi.as_view(), name="api-hold-release"),
+]
+
+engagement_patterns = [
+    path("", engagements.EngagementListApi.as_view(), name="api-engagement-list"),
+    path(
+        "<uuid:public_id>/",
+        engagements.EngagementDetailApi.as_view(),
+        name="api-engagement-detail",
+    ),
+    path(
+        "<uuid:public_id>/acknowledge/",
+        engagements.EngagementAcknowledgeApi.as_view(),
+        name="api-engagement-acknowledge",
+    ),
+    path(
+        "<uuid:public_id>/result/",
+        engagements.EngagementResultApi.as_view(),
+        name="api-engagement-result",
+    ),
+    path(
+        "<uuid:public_id>/outcome/",
+        engagements.EngagementOutcomeApi.as_view(),
+        name="api-engagement-outcome",
+    ),
+    path(
+        "<uuid:public_id>/later-outcome/",
+        engagements.EngagementLaterOutcomeApi.as_view(),
+        name="api-engagement-later-outcome",
+    ),
 ]
 
 camera_patterns = [
@@ -219,6 +280,8 @@ urlpatterns = [
         name="api-watchlist-entry-reference-remove",
     ),
     path("alerts/", include(alert_patterns)),
+    path("engagements/", include(engagement_patterns)),
+    path("holds/", include(hold_patterns)),
     path("cameras/", include(camera_patterns)),
     path("engines/", accuracy.EngineCalibrationListApi.as_view(), name="api-engine-list"),
     # Last: any other path under /api/, a malformed UUID included, answers a JSON 404.

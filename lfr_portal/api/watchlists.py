@@ -10,6 +10,7 @@ from ..models import (
     EnrolmentState,
     EntryCategory,
     EntryReference,
+    EntryResponse,
     EntryStatus,
     WatchlistEntry,
     WatchlistStatus,
@@ -92,6 +93,9 @@ def watchlist_detail(request, public_id):
     return WatchlistDetailApi.OutputSerializer(watchlist, context={"request": request}).data
 
 
+RESPONSES = ", ".join(EntryResponse.values)
+
+
 class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
     """One watchlist entry: never its image or embedding, and `has_image` only for some roles."""
 
@@ -109,6 +113,7 @@ class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
     image_date = serializers.DateField()
     under_18 = serializers.BooleanField()
     under_18_justification = serializers.CharField()
+    response = serializers.CharField(help_text=f"On finding the person: {RESPONSES}, or blank.")
     enrolment_state = EnumField(EnrolmentState)
     enrolment_message = serializers.CharField()
     added_by = serializers.CharField(source="added_by.username")
@@ -188,6 +193,9 @@ class WatchlistEntryAddApi(RoleApi):
         under_18 = serializers.BooleanField(required=False)
         under_18_justification = serializers.CharField(
             max_length=TEXT_MAX, required=False, allow_blank=True
+        )
+        response = EnumField(
+            EntryResponse, required=False, help_text="Left out: the category's usual response."
         )
         reference_image = serializers.ImageField(required=False)
 

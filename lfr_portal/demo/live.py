@@ -133,11 +133,15 @@ def _watchlist(
 
 
 def _ready_to_go_live(users: dict[str, User], ready: Deployment, now: datetime) -> None:
-    """Approved, an operator assigned, signs up and leaflets out, the list finalised."""
+    """Approved; an operator and a field officer on it, signs and leaflets out, list finalised."""
     ready = dep.deployment_submit(actor=users["planner"], deployment=ready)
     ready = dep.deployment_approve(actor=users["ao"], deployment=ready)
     lifecycle.deployment_operator_assign(
         actor=users["planner"], deployment=ready, operator=users["operator"]
+    )
+    # The street officer who receives the alerts the operator sends for engagement.
+    lifecycle.deployment_field_officer_assign(
+        actor=users["planner"], deployment=ready, officer=users["field"]
     )
     field.signage_record(
         actor=users["field"],

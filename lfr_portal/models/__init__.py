@@ -16,6 +16,15 @@ from .deployments import (
     Engine,
     UseCase,
 )
+from .engagements import (
+    ArrestCategory,
+    Engagement,
+    EngagementOutcome,
+    EngagementResult,
+    IdentityCheck,
+    LaterOutcome,
+    Notification,
+)
 from .field import LeafletRecord, SignageRecord
 from .permissions import DeploymentGroupObjectPermission, DeploymentUserObjectPermission
 from .retention import AlertHold, DeletionRecord, PendingFileDeletion, RetentionCategory
@@ -24,12 +33,14 @@ from .watchlists import (
     EnrolmentState,
     EntryCategory,
     EntryReference,
+    EntryResponse,
     EntryStatus,
     Watchlist,
     WatchlistEntry,
     WatchlistReferenceRecord,
     WatchlistStatus,
 )
+from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "AccuracySuspension",
@@ -75,4 +86,15 @@ __all__ = [
     "WatchlistReferenceRecord",
     "WatchlistStatus",
     "WorkerHeartbeat",
+    "ArrestCategory",
+    "Engagement",
+    "EngagementOutcome",
+    "EngagementResult",
+    "EntryResponse",
+    "IdentityCheck",
+    "LaterOutcome",
+    "Notification",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -138,6 +138,7 @@ class Deployment(PublicModel):
         ordering = ["-starts_at", "-created_at"]
         permissions = [
             ("operate_deployment", "Operate the deployment and adjudicate its alerts"),
+            ("engage_deployment", "Receive its alerts on the street and record engagements"),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
         constraints = [

@@ -12,7 +12,11 @@ class AlertHold(PublicModel):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="holds")
     reason = models.TextField()
+    # The custody record the image is kept for, when the hold follows an arrest.
+    custody_reference = models.CharField(max_length=100, blank=True)
     review_by = models.DateField()
+    # When the holder was last reminded that the review date is near.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
@@ -36,6 +40,7 @@ class RetentionCategory(models.TextChoices):
     SIGNAGE_PHOTOS = "signage_photos", "Signage photos"
     DEPLOYMENT_DATA = "deployment_data", "All data of a deployment refused authorisation"
     AUDIT_ROWS = "audit_rows", "Audit rows"
+    WEBHOOK_DELIVERIES = "webhook_deliveries", "Records of events sent to other systems"
 
 
 class DeletionRecord(models.Model):

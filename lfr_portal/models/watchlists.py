@@ -55,6 +55,25 @@ class EntryCategory(models.TextChoices):
     RISK = "risk", "May pose a risk to themselves or others"
 
 
+class EntryResponse(models.TextChoices):
+    """What officers on the street are to do when the person is found; approved with the
+    entry, and shown on the engagement officer's phone."""
+
+    ARREST_ON_WARRANT = "arrest_on_warrant", "Arrest on warrant"
+    ARREST_ON_SUSPICION = "arrest_on_suspicion", "Arrest if grounds are confirmed"
+    SAFEGUARD = "safeguard", "Safeguard the person"
+    LOCATE_AND_INFORM = "locate_and_inform", "Locate and inform the case officer"
+
+
+# Used when an entry is added without a stated response.
+DEFAULT_RESPONSE = {
+    "wanted": EntryResponse.ARREST_ON_WARRANT,
+    "suspect": EntryResponse.ARREST_ON_SUSPICION,
+    "missing_or_vulnerable": EntryResponse.SAFEGUARD,
+    "risk": EntryResponse.LOCATE_AND_INFORM,
+}
+
+
 class EntryStatus(models.TextChoices):
     PENDING = "pending", "Awaiting a second approver"
     APPROVED = "approved", "Approved"
@@ -86,6 +105,7 @@ class WatchlistEntry(PublicModel):
     image_date = models.DateField()
     under_18 = models.BooleanField(default=False)
     under_18_justification = models.TextField(blank=True)
+    response = models.CharField(max_length=30, choices=EntryResponse.choices, blank=True)
 
     reference_image = models.FileField(upload_to="watchlist/%Y/%m/", blank=True)
     enrolment_state = models.CharField(

@@ -82,6 +82,21 @@ ACTION_LABELS = {
     "watchlist.copy_entries": "Entries copied from another watchlist",
     "watchlist.approve": "Watchlist authorised",
     "watchlist.finalise": "Watchlist finalised",
+    "alert.send_for_engagement": "Alert sent for engagement",
+    "alert.hold_extend": "Hold on alert image extended",
+    "alert.hold_remind": "Holder reminded of a hold's review date",
+    "alert.evidence_bundle_export": "Evidence bundle exported",
+    "engagement.acknowledge": "Engagement taken by a field officer",
+    "engagement.result": "Engagement result recorded",
+    "engagement.outcome": "Engagement outcome recorded",
+    "engagement.later_outcome": "Later outcome recorded",
+    "deployment.field_officer_assign": "Field officer assigned",
+    "deployment.field_officer_remove": "Field officer removed",
+    "notification.read": "Notification read",
+    "webhook.give_up": "Event delivery given up",
+    "webhook.subscription_create": "Webhook subscription created",
+    "webhook.subscription_update": "Webhook subscription changed",
+    "webhook.subscription_delete": "Webhook subscription deleted",
 }
 GROUP_LABELS = {
     "account": "Accounts",
@@ -90,10 +105,13 @@ GROUP_LABELS = {
     "calibration": "Calibration",
     "camera": "Cameras",
     "deployment": "Deployments",
+    "engagement": "Engagements",
     "leaflet": "Leaflets",
+    "notification": "Notifications",
     "retention": "Retention",
     "signage": "Signage",
     "watchlist": "Watchlists",
+    "webhook": "Events sent to other systems",
 }
 # Any well-formed code is accepted as a filter, so actions added later still filter.
 ACTION_CODE = re.compile(r"^[a-z_]+\.(?:[a-z_.]+)?$")

@@ -32,14 +32,15 @@ from ..permissions import has_role, is_authorising_officer
 from .accuracy import overdue_alerts_for, suspended_deployments_for
 from .alerts import alerts_visible_to, crops_waiting_for
 from .deployments import deployments_visible_to
+from .notifications import unread_notifications
 from .watchlists import entries_visible_to, watchlists_visible_to
+from .webhooks import webhook_failures_for
 
 S = DeploymentStatus
 # States in which a watchlist is still being prepared for a window to come.
 PREPARING = (S.DRAFT, S.SUBMITTED, S.APPROVED)
 # The planner's own deployments, in the order the dashboard shows them.
 PLANNER_STATES = (S.DRAFT, S.REJECTED, S.SUBMITTED, S.APPROVED, S.LIVE, S.SUSPENDED)
-HOLD_REVIEW_NOTICE = timedelta(days=14)
 # A pending file deletion older than this means a retention run did not finish its work.
 RETENTION_STUCK_AFTER = timedelta(hours=2)
 LIMIT = 20
@@ -209,7 +210,7 @@ def holds_due_for_review(user: Viewer, *, today: date | None = None) -> list[Ale
         AlertHold.objects.filter(
             alert__deployment__in=deployments_visible_to(user),
             released_at__isnull=True,
-            review_by__lte=today + HOLD_REVIEW_NOTICE,
+            review_by__lte=today + timedelta(days=settings.LFR_HOLD_REMINDER_DAYS),
         )
         .select_related("alert__deployment", "placed_by")
         .order_by("review_by")[:LIMIT]
@@ -282,6 +283,8 @@ def _attention_sections(user: Viewer) -> dict[str, Any]:
         sections["suspended"] = suspended_deployments_for(user)
     if has_role(user, Role.AUTHORISING_OFFICER, Role.OPERATOR, Role.COMPLIANCE_OFFICER):
         sections["crops_waiting"] = crops_waiting_for(user)
+    if has_role(user, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
+        sections["webhooks_failing"] = webhook_failures_for(user)
     if has_role(user, Role.OPERATOR):
         sections["overdue"] = list(overdue_alerts_for(user).select_related("deployment")[:LIMIT])
     return sections
@@ -350,6 +353,8 @@ def dashboard_for(user: Viewer) -> dict[str, Any]:
     """Every section of the dashboard the user's roles call for, keyed by section name."""
     deployments = deployments_visible_to(user)
     sections = _attention_sections(user)
+    # The in-app inbox, newest first: every role's, one query.
+    sections["notifications"] = list(unread_notifications(user)[:LIMIT])
     if is_authorising_officer(user):
         sections.update(_approval_sections(user, deployments))
     if has_role(user, Role.DEPLOYMENT_PLANNER):

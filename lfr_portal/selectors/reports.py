@@ -18,6 +18,7 @@ from ..models import (
     Watchlist,
 )
 from .audit import action_label
+from .engagement_figures import EngagementFigures, deployment_engagement_figures
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class DeploymentRecord:
     alerts: list[Alert]
     references_kept: int
     audit_rows: list[tuple[AuditEvent, str]]
+    # What engagement on the street found (exact: the record is not published).
+    engagement: EngagementFigures | None = None
 
 
 def _watchlist_of(deployment: Deployment) -> Watchlist | None:
@@ -72,4 +75,5 @@ def deployment_record(deployment: Deployment) -> DeploymentRecord:
         ),
         references_kept=deployment.watchlist_references.count(),
         audit_rows=[(e, action_label(e.action)) for e in events.order_by("seq")],
+        engagement=deployment_engagement_figures(deployment),
     )

@@ -19,6 +19,7 @@ from ..models import (
     SignageRecord,
     Watchlist,
     WatchlistStatus,
+    WebhookDelivery,
 )
 
 C = RetentionCategory
@@ -74,6 +75,16 @@ def due_signage_photos(now: datetime) -> QuerySet[SignageRecord]:
     ).exclude(photo="")
 
 
+WEBHOOK_RULE = "events sent to other systems, finished and past their retention"
+
+
+def due_webhook_deliveries(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Events delivered or given up on, older than their retention."""
+    finished = Q(delivered_at__isnull=False) | Q(given_up_at__isnull=False)
+    cutoff = now - settings.LFR_WEBHOOK_DELIVERY_RETENTION
+    return WebhookDelivery.objects.filter(finished, created_at__lt=cutoff).order_by("pk")
+
+
 def due_refused_alerts() -> QuerySet[Alert]:
     return Alert.objects.filter(deployment__eu_authorisation_decision="refused")
 
@@ -111,6 +122,9 @@ def retention_plan(now: datetime | None = None) -> list[PlanLine]:
     ).count()
     if audit_due:
         lines.append((C.AUDIT_ROWS, None, audit_due, "audit rows past their retention"))
+    webhooks_due = due_webhook_deliveries(now).count()
+    if webhooks_due:
+        lines.append((C.WEBHOOK_DELIVERIES, None, webhooks_due, WEBHOOK_RULE))
     return lines
 
 

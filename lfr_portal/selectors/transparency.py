@@ -39,6 +39,8 @@ from ..models import (
     Alert,
     Deployment,
     DeploymentStatus,
+    Engagement,
+    EngagementResult,
     LeafletRecord,
     Outcome,
     SignageRecord,
@@ -92,6 +94,17 @@ def _leaflets() -> Coalesce:
     return Coalesce(Subquery(rows, output_field=BigIntegerField()), 0)
 
 
+def _engagements(**filters: Any) -> Coalesce:
+    rows = (
+        Engagement.objects.filter(alert__deployment=OuterRef("pk"), **filters)
+        .order_by()
+        .values("alert__deployment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 FIGURES: dict[str, Callable[[], Coalesce]] = {
     "alerts": lambda: _count(Alert),
     "confirmed_matches": lambda: _count(Alert, adjudication=Adjudication.CONFIRMED),
@@ -101,6 +114,10 @@ FIGURES: dict[str, Callable[[], Coalesce]] = {
     "arrests": lambda: _count(Alert, outcome=Outcome.ARREST),
     "signs_recorded": lambda: _count(SignageRecord),
     "leaflets_distributed": _leaflets,
+    # What engagement found (selectors.engagement_figures has the full set, per period).
+    "engagements": _engagements,
+    "confirmed_after_engagement": lambda: _engagements(result=EngagementResult.CONFIRMED_PERSON),
+    "misidentified_after_engagement": lambda: _engagements(result=EngagementResult.NOT_THE_PERSON),
 }
 
 # The only deployment columns that are ever read for the public.
@@ -168,6 +185,9 @@ class PublicDeployment(FalseAlertRates):
     arrests: int
     signs_recorded: int
     leaflets_distributed: int
+    engagements: int
+    confirmed_after_engagement: int
+    misidentified_after_engagement: int
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "PublicDeployment":

@@ -14,21 +14,26 @@ from ..models import (
     Deployment,
     DeploymentStatus,
     Role,
+    WebhookEvent,
 )
 from ..permissions import (
     ENDED_STATES,
     RUNNING_STATES,
+    can_engage,
     can_manage_deployment,
     can_operate,
     can_run_deployment,
+    grant_field_officer,
     grant_operator,
     has_role,
+    revoke_field_officer,
     revoke_operator,
 )
 from ..selectors.readiness import Advisory, go_live_advisories, go_live_problems
 from .audit import audit_record
 from .common import task_send_on_commit
 from .deployment_guards import NotReady, lock, require_ao
+from .webhooks import webhook_deployment_emit
 
 S = DeploymentStatus
 
@@ -95,6 +100,7 @@ def _deployment_start(
         else None,
     )
     _start_recognition(deployment)
+    webhook_deployment_emit(event=WebhookEvent.DEPLOYMENT_STARTED, deployment=deployment)
     return deployment
 
 
@@ -105,6 +111,7 @@ def _start_recognition(deployment: Deployment) -> None:
 
 
 def _end(deployment: Deployment, *, status: str, actor: Any, reason: str, early: bool) -> None:
+    was_running = deployment.status in RUNNING_STATES
     deployment.status = status
     deployment.ended_at = timezone.now()
     deployment.ended_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -121,6 +128,10 @@ def _end(deployment: Deployment, *, status: str, actor: Any, reason: str, early:
         ]
     )
     deployment.cameras.exclude(state=CameraState.IDLE).update(state=CameraState.STOPPED)
+    if was_running:
+        webhook_deployment_emit(
+            event=WebhookEvent.DEPLOYMENT_STOPPED, deployment=deployment, stopped_early=early
+        )
 
 
 @transaction.atomic
@@ -208,6 +219,9 @@ def deployment_suspend_for_false_alerts(
             "rate_low": window.per_face.low,
         },
     )
+    webhook_deployment_emit(
+        event=WebhookEvent.DEPLOYMENT_SUSPENDED, deployment=deployment, cause="false_alert_ceiling"
+    )
     return suspension
 
 
@@ -262,6 +276,9 @@ def deployment_resume(*, actor: Any, deployment: Deployment, reason: str) -> Dep
         obj=deployment,
         reason=reason,
         changes={"status": [S.SUSPENDED.value, S.LIVE.value]},
+    )
+    webhook_deployment_emit(
+        event=WebhookEvent.DEPLOYMENT_STARTED, deployment=deployment, resumed=True
     )
     _start_recognition(deployment)
     return deployment
@@ -324,6 +341,47 @@ def deployment_operator_remove(
         obj=deployment,
         reason=reason,
         changes={"operator": operator.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_field_officer_assign(*, actor: Any, deployment: Deployment, officer: Any) -> None:
+    """Put a field officer on a deployment: its alerts sent for engagement reach them."""
+    deployment = lock(deployment)
+    if not can_manage_deployment(actor, deployment):
+        raise NotPermitted("Only its planner or an authorising officer may assign field officers.")
+    if not has_role(officer, Role.FIELD_OFFICER):
+        raise RuleViolation(f"{officer.get_username()} is not a field officer.", field="officer")
+    if deployment.status in ENDED_STATES:
+        raise InvalidTransition("Field officers cannot be assigned to an ended deployment.")
+    grant_field_officer(officer, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.field_officer_assign",
+        obj=deployment,
+        changes={"officer": officer.get_username()},
+    )
+
+
+@transaction.atomic
+def deployment_field_officer_remove(
+    *, actor: Any, deployment: Deployment, officer: Any, reason: str = ""
+) -> None:
+    """Take a field officer off a deployment: its alerts no longer reach them."""
+    deployment = lock(deployment)
+    if not can_manage_deployment(actor, deployment):
+        raise NotPermitted("Only its planner or an authorising officer may remove field officers.")
+    if not can_engage(officer, deployment):
+        raise RuleViolation(
+            f"{officer.get_username()} is not assigned to this deployment.", field="officer"
+        )
+    revoke_field_officer(officer, deployment)
+    audit_record(
+        actor=actor,
+        action="deployment.field_officer_remove",
+        obj=deployment,
+        reason=reason,
+        changes={"officer": officer.get_username()},
     )
 
 

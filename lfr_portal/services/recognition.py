@@ -30,6 +30,7 @@ from ..models import (
     WatchlistEntry,
 )
 from .audit import audit_record
+from .webhooks import webhook_alert_raised_emit
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ def _alert_raise(
             "score": str(alert.score),
         },
     )
+    webhook_alert_raised_emit(alert=alert, crop_jpeg=draft.crop_jpeg or b"")
     return alert
 
 

@@ -11,16 +11,14 @@ behind, and the next run finishes them: it ends where one clean run would.
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
     Alert,
     AlertCropPending,
@@ -35,17 +33,19 @@ from ..models import (
     WatchlistEntry,
     WatchlistReferenceRecord,
     WatchlistStatus,
+    WebhookDelivery,
 )
-from ..permissions import is_authorising_officer
 from ..selectors.retention import (
     REFUSED_RULE,
     WATCHLIST_RULE,
+    WEBHOOK_RULE,
     alert_rule,
     days,
     due_alert_images,
     due_refused_alerts,
     due_signage_photos,
     due_watchlists,
+    due_webhook_deliveries,
     signage_rule,
 )
 from .audit import audit_prune, audit_record
@@ -66,6 +66,10 @@ class RuleStatement:
 
 def rule_statements() -> list[RuleStatement]:
     """The rules in words, with the values in force, for the compliance officer's page."""
+    return _image_rules() + _record_rules()
+
+
+def _image_rules() -> list[RuleStatement]:
     return [
         RuleStatement(
             "non_matching_faces",
@@ -78,8 +82,10 @@ def rule_statements() -> list[RuleStatement]:
             C.ALERT_IMAGES,
             C.ALERT_IMAGES.label,
             f"Deleted {days(settings.LFR_ALERT_RETENTION):g} days after capture, unless an "
-            "authorising officer has placed a hold for proceedings with a reason and a review "
-            "date; a hold lapses when its review date passes without renewal.",
+            "authorising officer (or the arresting officer, with the custody reference) has "
+            "placed a hold for proceedings with a reason and a review date; holders are "
+            f"reminded {settings.LFR_HOLD_REMINDER_DAYS} days before it, and a hold lapses "
+            "when its review date passes without an extension.",
             "LFR_ALERT_RETENTION_DAYS",
         ),
         RuleStatement(
@@ -98,6 +104,11 @@ def rule_statements() -> list[RuleStatement]:
             "was put up.",
             "LFR_SIGNAGE_PHOTO_RETENTION_DAYS",
         ),
+    ]
+
+
+def _record_rules() -> list[RuleStatement]:
+    return [
         RuleStatement(
             C.DEPLOYMENT_DATA,
             C.DEPLOYMENT_DATA.label,
@@ -111,6 +122,14 @@ def rule_statements() -> list[RuleStatement]:
             f"Kept {days(settings.LFR_AUDIT_RETENTION):g} days, then removed oldest first, "
             "leaving a signed checkpoint of what was removed.",
             "LFR_AUDIT_RETENTION_DAYS",
+        ),
+        RuleStatement(
+            C.WEBHOOK_DELIVERIES,
+            C.WEBHOOK_DELIVERIES.label,
+            "An event's image, where sending images is switched on, is dropped as soon as it "
+            "is delivered or given up on; the record itself (ids, times, categories) is "
+            f"deleted {days(settings.LFR_WEBHOOK_DELIVERY_RETENTION):g} days after it was made.",
+            "LFR_WEBHOOK_DELIVERY_RETENTION_DAYS",
         ),
         RuleStatement(
             "statistics",
@@ -350,46 +369,23 @@ def retention_apply(now: datetime | None = None) -> dict[str, int]:
                 now=now,
             )
         done[C.AUDIT_ROWS] = removed
+    done[C.WEBHOOK_DELIVERIES] = _delete_webhook_deliveries(now, size)
     return done
 
 
-# --- holds ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def alert_hold_place(*, actor: User, alert: Alert, reason: str, review_by: date) -> AlertHold:
-    if not is_authorising_officer(actor):
-        raise NotPermitted("Only an authorising officer may keep an alert for proceedings.")
-    if not (reason or "").strip():
-        raise RuleViolation("A hold needs the reason the alert is needed.", field="reason")
-    if review_by <= timezone.localdate():
-        raise RuleViolation("The review date must be in the future.", field="review_by")
-    if review_by > timezone.localdate() + timedelta(days=366):
-        raise RuleViolation("A hold is reviewed at least once a year.", field="review_by")
-    if alert.crop_deleted_at is not None:
-        raise InvalidTransition("The alert's image has already been deleted.")
-    hold = AlertHold.objects.create(
-        alert=alert, reason=reason, review_by=review_by, placed_by=actor
-    )
-    audit_record(
-        actor=actor,
-        action="alert.hold_place",
-        obj=alert,
-        reason=reason,
-        changes={"review_by": review_by.isoformat()},
-    )
-    return hold
-
-
-@transaction.atomic
-def alert_hold_release(*, actor: User, hold: AlertHold, reason: str) -> AlertHold:
-    hold = AlertHold.objects.select_for_update().select_related("alert").get(pk=hold.pk)
-    if not is_authorising_officer(actor):
-        raise NotPermitted("Only an authorising officer may release a hold.")
-    if hold.released_at is not None:
-        raise InvalidTransition("The hold is already released.")
-    hold.released_at = timezone.now()
-    hold.released_by = actor
-    hold.save(update_fields=["released_at", "released_by", "updated_at"])
-    audit_record(actor=actor, action="alert.hold_release", obj=hold.alert, reason=reason)
-    return hold
+def _delete_webhook_deliveries(now: datetime, size: int) -> int:
+    deleted = 0
+    while ids := list(due_webhook_deliveries(now).values_list("pk", flat=True)[:size]):
+        with transaction.atomic():
+            count, _ = WebhookDelivery.objects.filter(pk__in=ids).delete()
+            _record_deletion(
+                deployment=None,
+                category=C.WEBHOOK_DELIVERIES,
+                rule=WEBHOOK_RULE,
+                count=count,
+                hashes=[],
+                files_removed=0,
+                now=now,
+            )
+        deleted += count
+    return deleted

@@ -25,6 +25,7 @@ from ..models import (
     WatchlistEntry,
     WatchlistStatus,
 )
+from ..models.watchlists import DEFAULT_RESPONSE
 from ..permissions import has_role, is_authorising_officer
 from ..selectors.readiness import finalise_hours, watchlist_finalise_opens_at, when_text
 from .audit import audit_record
@@ -51,6 +52,7 @@ ENTRY_FIELDS = (
     "image_date",
     "under_18",
     "under_18_justification",
+    "response",
 )
 
 
@@ -95,6 +97,9 @@ def watchlist_entry_add(
             "entries; keep it no larger than the purpose needs.",
             code="watchlist_full",
         )
+    if not fields.get("response"):
+        # What officers on the street are to do: the category's usual response unless stated.
+        fields["response"] = DEFAULT_RESPONSE.get(fields.get("category", ""), "")
     entry = WatchlistEntry(watchlist=watchlist, added_by=actor, **fields)
     _check_entry(entry)
     with files_removed_on_failure() as saved:
@@ -119,6 +124,7 @@ def _audit_entry_add(actor: User, watchlist: Watchlist, entry: WatchlistEntry) -
             "under_18": entry.under_18,
             "image_source": entry.image_source,
             "image_date": jsonable(entry.image_date),
+            "response": entry.response,
         },
     )
 

@@ -218,6 +218,20 @@ LFR_FACE_SETS_EXTRA = face_sets_extra()
 LFR_MAP_TILE_URL = env_str("LFR_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 LFR_MAP_TILE_ATTRIBUTION = env_str("LFR_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 
+# --- After the alert: engagement, holds, events out (issue 18) ------------------------
+# Holders of an evidence hold are reminded this many days before its review date.
+LFR_HOLD_REMINDER_DAYS = env_int("LFR_HOLD_REMINDER_DAYS", 14)
+# On public outputs a category counting fewer people than this is shown as "fewer than N".
+LFR_PUBLIC_SUPPRESS_BELOW = env_int("LFR_PUBLIC_SUPPRESS_BELOW", 3)
+# Webhooks carry ids, times, categories and camera; images only when this is set.
+LFR_WEBHOOK_INCLUDE_IMAGES = env_bool("LFR_WEBHOOK_INCLUDE_IMAGES", False)
+LFR_WEBHOOK_TIMEOUT_SECONDS = env_int("LFR_WEBHOOK_TIMEOUT_SECONDS", 5)
+LFR_WEBHOOK_MAX_ATTEMPTS = env_int("LFR_WEBHOOK_MAX_ATTEMPTS", 8)
+# Delivered or abandoned events are deleted this long after they were made (retention).
+LFR_WEBHOOK_DELIVERY_RETENTION = timedelta(days=env_int("LFR_WEBHOOK_DELIVERY_RETENTION_DAYS", 31))
+# A receiver refuses a delivery whose signed timestamp is older than this (replays).
+LFR_WEBHOOK_TOLERANCE_SECONDS = env_int("LFR_WEBHOOK_TOLERANCE_SECONDS", 300)
+
 # --- Cache ----------------------------------------------------------------------
 # The public transparency pages are cached so a busy day does not reach the database on
 # every request. Per-process memory by default; Redis shares one cache across processes.

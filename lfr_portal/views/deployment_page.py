@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..engines import ENGINE_PROFILES
-from ..forms import CameraAddForm, DocumentForm, OperatorForm, ReasonForm
+from ..forms import CameraAddForm, DocumentForm, FieldOfficerForm, OperatorForm, ReasonForm
 from ..models import Camera, Deployment, DeploymentStatus, Role, SignageRecord
 from ..permissions import can_publish_signage_photos
 from ..selectors.accuracy import deployment_accuracy
 from ..selectors.deployments import deployment_operators, deployments_visible_to
+from ..selectors.engagement_figures import deployment_engagement_figures, figure_rows
+from ..selectors.engagements import deployment_field_officers
 from ..selectors.field import sign_photo_review
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..selectors.recognition import with_shown_state
@@ -25,6 +27,12 @@ def deployment_or_404(request: HttpRequest, public_id: Any) -> Deployment:
 
 def detail_url(deployment: Deployment) -> str:
     return reverse("deployment-detail", args=[deployment.public_id])
+
+
+def field_officer_form(data: Any = None) -> FieldOfficerForm:
+    """The deployment page's form to assign a field officer, offering every active one."""
+    officers = User.objects.filter(groups__name=Role.FIELD_OFFICER, is_active=True)
+    return FieldOfficerForm(data, prefix="fo", officers=officers.order_by("username"))
 
 
 def withdraw_form(sign: SignageRecord, data: Any = None) -> ReasonForm:
@@ -73,8 +81,14 @@ def detail_context(request: HttpRequest, deployment: Deployment, **extra: Any) -
         "operator_form": OperatorForm(
             prefix="op", operators=User.objects.filter(groups__name=Role.OPERATOR, is_active=True)
         ),
+        "field_officers": deployment_field_officers(deployment),
+        "field_officer_form": field_officer_form(),
         "now": timezone.now(),
         "accuracy": accuracy,
+        # Exact figures: this page is for officers, not the public.
+        "engagement_rows": figure_rows(deployment_engagement_figures(deployment).as_dict())
+        if deployment.went_live_at
+        else None,
         "rates": {
             "per_face": accuracy.false_per_face.describe("faces processed"),
             "per_alert": accuracy.false_per_alert.describe("alerts adjudicated"),

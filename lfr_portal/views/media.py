@@ -11,6 +11,7 @@ from ..permissions import (
     is_authorising_officer,
 )
 from ..selectors.alerts import alert_crop_held, alerts_visible_to
+from ..selectors.engagements import open_engagements_for
 from ..selectors.field import signage_visible_to
 from ..selectors.watchlists import entry_with_images_for, reference_with_image_for
 from .common import login_required_view, visible_or_404
@@ -30,13 +31,13 @@ def _private(response):
     return response
 
 
-@login_required_view
-def alert_crop(request, public_id):
-    if has_role(request.user, Role.COMPLIANCE_OFFICER) and not is_authorising_officer(request.user):
-        raise Http404("Not found")
-    alert = visible_or_404(alerts_visible_to(request.user), public_id=public_id)
-    if not (can_operate(request.user, alert.deployment) or is_authorising_officer(request.user)):
-        raise Http404("Not found")
+def _engaged(user, **lookup):
+    """A field officer's open engagement on the alert matching `lookup`, else None: images
+    reach the street only while the engagement is open and only to officers assigned."""
+    return open_engagements_for(user).filter(**lookup).select_related("alert__entry").first()
+
+
+def _crop(alert):
     held = alert_crop_held(alert)
     if held is not None:
         # The media store has not taken it yet (full or failing): serve the held copy.
@@ -45,8 +46,24 @@ def alert_crop(request, public_id):
 
 
 @login_required_view
+def alert_crop(request, public_id):
+    engaged = _engaged(request.user, alert__public_id=public_id)
+    if engaged is not None:
+        return _crop(engaged.alert)
+    if has_role(request.user, Role.COMPLIANCE_OFFICER) and not is_authorising_officer(request.user):
+        raise Http404("Not found")
+    alert = visible_or_404(alerts_visible_to(request.user), public_id=public_id)
+    if not (can_operate(request.user, alert.deployment) or is_authorising_officer(request.user)):
+        raise Http404("Not found")
+    return _crop(alert)
+
+
+@login_required_view
 def entry_image(request, public_id):
     entry = entry_with_images_for(request.user, public_id=public_id)
+    if entry is None:
+        engaged = _engaged(request.user, alert__entry__public_id=public_id)
+        entry = engaged.alert.entry if engaged is not None else None
     if entry is None:
         raise Http404("Not found")
     return _image(entry.reference_image)

@@ -12,21 +12,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..errors import GovernanceError
 from ..forms import AdjudicationForm
 from ..models import Adjudication, Outcome
 from ..permissions import can_operate, is_authorising_officer
 from ..selectors.accuracy import adjudication_due
 from ..selectors.alerts import alerts_visible_to, crops_waiting_for
 from ..selectors.deployments import deployments_visible_to
+from ..selectors.engagements import engagement_stage, engagements_visible_to
 from ..selectors.health import LAG_LIMIT_S, with_health
 from ..selectors.pages import alert_counts
 from ..services.alerts import alert_adjudicate
+from ..services.engagements import alert_send_for_engagement
 from .common import attempt, login_required_view, visible_or_404
 
 QUEUE_STATES = (Adjudication.PENDING, Adjudication.UNRESOLVED)
 DECIDED_STATES = (Adjudication.CONFIRMED, Adjudication.FALSE_ALERT)
 QUEUE_LIMIT = 50
 RECENT_LIMIT = 10
+SENT_LIMIT = 20
+# What the confirmation step sends back for "possible match: send for engagement".
+SEND_CONFIRMATION = "send"
 
 
 def _operated(request, public_id):
@@ -58,6 +64,26 @@ def _recent(request, deployment):
         .select_related("adjudicated_by")
         .order_by("-adjudicated_at")[:RECENT_LIMIT]
     )
+
+
+def _sent(request, deployment):
+    """The alerts sent for engagement: who has each, when it was acknowledged, its stage."""
+    rows = []
+    for e in engagements_visible_to(request.user).filter(alert__deployment=deployment)[:SENT_LIMIT]:
+        officer = e.officer.get_full_name() or e.officer.get_username() if e.officer else ""
+        rows.append(
+            {
+                "id": str(e.public_id),
+                "reference": e.alert.entry_reference,
+                "sent_at": timezone.localtime(e.dispatched_at).strftime("%H:%M:%S"),
+                "officer": officer,
+                "acknowledged_at": timezone.localtime(e.acknowledged_at).strftime("%H:%M:%S")
+                if e.acknowledged_at
+                else "",
+                "stage": engagement_stage(e.alert).label,
+            }
+        )
+    return rows
 
 
 def _counts(deployment):
@@ -95,6 +121,7 @@ def operate(request, public_id):
             "cameras": _cameras(deployment),
             "queue": _queue(request, deployment),
             "recent": _recent(request, deployment),
+            "sent": _sent(request, deployment),
             "counts": _counts(deployment),
             "due_minutes": int(adjudication_due().total_seconds() // 60),
             "can_adjudicate": can_operate(request.user, deployment),
@@ -126,6 +153,7 @@ def _alert_json(a, deployment):
         if a.entry and a.entry.reference_image
         else "",
         "adjudicate_url": reverse("alert-adjudicate", args=[a.public_id]),
+        "send_url": reverse("alert-send-for-engagement", args=[a.public_id]),
     }
 
 
@@ -156,6 +184,7 @@ def operate_feed(request, public_id):
                 for b in _cameras(deployment)
             ],
             "alerts": [_alert_json(a, deployment) for a in _queue(request, deployment)],
+            "sent": _sent(request, deployment),
             "recent": [
                 {
                     "id": str(a.public_id),
@@ -236,4 +265,36 @@ def adjudicate(request, alert_id):
                 "resolved": adjudication in DECIDED_STATES,
             }
         )
+    return redirect(back)
+
+
+@require_POST
+@login_required_view
+def send_for_engagement(request, alert_id):
+    """The operator's "possible match": sent to the field officers, once confirmed."""
+    alert = visible_or_404(alerts_visible_to(request.user), public_id=alert_id)
+    back = reverse("deployment-operate", args=[alert.deployment.public_id])
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    words = "Possible match: send to the engagement officers"
+    if request.POST.get("confirm") != SEND_CONFIRMATION:
+        if wants_json:
+            return JsonResponse(
+                {"detail": f"Confirm before it is sent: {words}.", "confirm": SEND_CONFIRMATION},
+                status=400,
+            )
+        return render(
+            request,
+            "operator/confirm_send.html",
+            {"alert": alert, "decision": words, "token": SEND_CONFIRMATION, "back": back},
+        )
+    try:
+        alert_send_for_engagement(actor=request.user, alert=alert)
+    except GovernanceError as exc:
+        if wants_json:
+            return JsonResponse({"detail": exc.message_with_next_step}, status=400)
+        messages.error(request, exc.message_with_next_step)
+        return redirect(back)
+    if wants_json:
+        return JsonResponse({"ok": True, "decision": words, "reference": alert.entry_reference})
+    messages.success(request, "Sent for engagement.")
     return redirect(back)

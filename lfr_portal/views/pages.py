@@ -1,11 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from ..models import Notification
 from ..selectors.dashboard import dashboard_for
 from ..selectors.health import cameras_with_health
+from ..selectors.notifications import notifications_for
+from ..services.notifications import notification_mark_read
+from .common import visible_or_404
 
 
 def home(request):
@@ -24,6 +29,15 @@ def dashboard(request):
         "portal/dashboard.html",
         {"dashboard": sections, "today": timezone.localdate()},
     )
+
+
+@require_POST
+@login_required
+def notification_read(request, pk):
+    """Mark one of the user's own notifications read; anyone else's answers 404."""
+    notification: Notification = visible_or_404(notifications_for(request.user), pk=pk)
+    notification_mark_read(actor=request.user, notification=notification)
+    return redirect("dashboard")
 
 
 def health(request):

@@ -3,7 +3,8 @@ from django.http import Http404
 from django.shortcuts import render
 
 from ..models import Deployment, Role
-from ..permissions import has_role
+from ..permissions import can_manage_holds, has_role
+from ..selectors.alerts import alerts_visible_to
 from ..selectors.deployments import deployments_visible_to
 from ..selectors.retention import recent_deletion_records, retention_state
 from ..services.retention import rule_statements
@@ -37,5 +38,11 @@ def deployment_retention(request, public_id):
             "state": retention_state(deployment),
             "records": deployment.deletion_records.all(),
             "references_kept": deployment.watchlist_references.count(),
+            # Each alert's evidence page: holds, "Place hold" and the evidence bundle.
+            "alerts": (
+                alerts_visible_to(request.user).filter(deployment=deployment)[:500]
+                if can_manage_holds(request.user)
+                else []
+            ),
         },
     )

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from ..public_cache import public_cache
+from ..selectors import engagement_figures as figures
 from ..selectors import transparency as public
 from ..selectors import transparency_evidence as evidence
 from ..services.retention import rule_statements
@@ -100,6 +101,9 @@ def transparency_index(request):
     rows = list(page.object_list)
     totals = public.public_totals(**filters)
     query = form.query() if form.is_bound else ""
+    engagement = figures.figure_rows(
+        figures.suppressed(figures.public_engagement_figures(**filters))
+    )
     return _render(
         "transparency/index.html",
         {
@@ -114,6 +118,8 @@ def transparency_index(request):
             "query": query,
             "query_amp": f"&{query}" if query else "",
             "map_points": _map_points(rows),
+            "engagement": engagement,
+            "suppress_below": settings.LFR_PUBLIC_SUPPRESS_BELOW,
         },
     )
 
@@ -131,6 +137,10 @@ def transparency_deployment(request, public_id):
             "retention": evidence.public_retention(public_id),
             "alert_days": settings.LFR_ALERT_RETENTION.days,
             "map_points": _map_points([row]),
+            "engagement": figures.figure_rows(
+                figures.suppressed(figures.public_engagement_figures(public_id=public_id))
+            ),
+            "suppress_below": settings.LFR_PUBLIC_SUPPRESS_BELOW,
         },
     )
 

@@ -140,7 +140,9 @@
       due.closest(".due").remove();
     }
     if (alert.overdue) node.classList.add("overdue");
-    const form = node.querySelector("form");
+    const send = node.querySelector("form.send-engagement");
+    if (send) send.action = alert.send_url;
+    const form = node.querySelector("form.adjudicate");
     if (form) {
       form.action = alert.adjudicate_url;
       node.querySelectorAll("input[type=radio]").forEach(function (radio, i) {
@@ -157,7 +159,7 @@
     const wanted = new Set(alerts.map(function (a) { return a.id; }));
     existing.forEach(function (li, id) {
       // A card whose confirmation is open stays until the operator answers it.
-      if (!wanted.has(id) && !li.querySelector(".confirm-step:not([hidden])")) li.remove();
+      if (!wanted.has(id) && !li.querySelector(".confirm-step:not([hidden]), .send-step:not([hidden])")) li.remove();
     });
     let added = 0;
     alerts.forEach(function (alert) {
@@ -187,6 +189,20 @@
     }));
   }
 
+  // The alerts sent for engagement: who has each on the street and where it stands.
+  function renderSent(rows) {
+    const sent = document.getElementById("sent");
+    if (!sent || !rows || !rows.length) return;
+    sent.replaceChildren(...rows.map(function (r) {
+      const li = text("li", r.reference + ": sent " + r.sent_at + " · ");
+      li.dataset.sent = r.id;
+      if (r.officer) li.append(r.officer + ", acknowledged " + r.acknowledged_at);
+      else li.append(text("em", "not yet acknowledged"));
+      li.append(" · ", text("span", r.stage, "stage"));
+      return li;
+    }));
+  }
+
   function renderCounts(counts) {
     setText("count-pending", counts.pending);
     setText("count-unresolved", counts.unresolved);
@@ -203,6 +219,7 @@
         renderCameras(feed.cameras);
         renderQueue(feed.alerts);
         renderDone(feed.recent);
+        renderSent(feed.sent);
         renderCounts(feed.counts);
         setText("deployment-status", feed.status);
         const warning = document.getElementById("storage-warning");
@@ -307,6 +324,70 @@
     } else {
       closeConfirm(form);
       error.textContent = body.detail || "The adjudication was not recorded: check the connection and try again.";
+      error.hidden = false;
+    }
+  });
+
+  // "Possible match: send for engagement" asks for the same confirmation first.
+  queue.addEventListener("submit", function (event) {
+    const form = event.target.closest("form.send-engagement");
+    if (!form) return;
+    event.preventDefault();
+    const step = form.querySelector(".send-step");
+    step.querySelector(".confirm-text").textContent =
+      "Send this alert to the engagement officers as a possible match?";
+    form.querySelector(".error").hidden = true;
+    form.querySelector("button.send").disabled = true;
+    step.hidden = false;
+    step.querySelector(".confirm-yes").focus();
+  });
+
+  queue.addEventListener("click", async function (event) {
+    const form = event.target.closest("form.send-engagement");
+    if (!form) return;
+    const step = form.querySelector(".send-step");
+    if (event.target.closest(".confirm-no")) {
+      step.hidden = true;
+      form.querySelector("button.send").disabled = false;
+      form.querySelector("button.send").focus();
+      return;
+    }
+    const yes = event.target.closest(".confirm-yes");
+    if (!yes) return;
+    yes.disabled = true;
+    const data = new FormData(form);
+    data.set("confirm", "send");
+    let response = null;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+    } catch (e) {
+      response = null;
+    }
+    yes.disabled = false;
+    const body = response ? await response.json().catch(function () { return {}; }) : {};
+    step.hidden = true;
+    form.querySelector("button.send").disabled = false;
+    if (response && response.ok) {
+      const li = form.closest("li");
+      bump(li.querySelector(".due-text") ? "count-pending" : "count-unresolved", -1);
+      bump("count-adjudicated", 1);
+      li.remove();
+      const sent = document.getElementById("sent");
+      const row = text("li", body.reference + ": sent just now · ");
+      row.append(text("em", "not yet acknowledged"));
+      const none = sent.querySelector(".empty");
+      if (none) none.remove();
+      sent.prepend(row);
+      const count = queue.querySelectorAll("li[data-alert]").length;
+      setText("queue-count", count);
+      if (!count && !queue.querySelector(".empty")) queue.append(text("li", "No alerts waiting.", "empty"));
+      news.textContent = "Sent for engagement: " + body.reference + ".";
+      document.getElementById("queue-heading").focus();
+    } else {
+      const error = form.querySelector(".error");
+      error.textContent = body.detail || "Not sent: check the connection and try again.";
       error.hidden = false;
     }
   });

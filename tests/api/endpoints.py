@@ -14,8 +14,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from lfr_portal.models import DeploymentStatus, EntryStatus, Role, WatchlistStatus
-from lfr_portal.permissions import grant_operator
+from lfr_portal.models import (
+    Adjudication,
+    DeploymentStatus,
+    Engagement,
+    EngagementOutcome,
+    EngagementResult,
+    EntryStatus,
+    Role,
+    WatchlistStatus,
+)
+from lfr_portal.permissions import grant_field_officer, grant_operator
+from lfr_portal.services import holds as hold_services
 from lfr_portal.services import publication
 from tests import builders
 from tests.factories import (
@@ -372,6 +382,86 @@ def alert_adjudicate(r):
     )
 
 
+def make_engagement(r, **state):
+    """An alert sent for engagement on a live deployment that the operator and the field
+    officer are assigned to; `state` fills in the later stages."""
+    alert = _alert_for_operator(r)
+    grant_field_officer(r.field_officer, alert.deployment)
+    alert.adjudication = Adjudication.CONFIRMED
+    alert.adjudicated_by = r.operator
+    alert.adjudicated_at = timezone.now()
+    alert.save()
+    return Engagement.objects.create(
+        alert=alert, dispatched_by=r.operator, dispatched_at=timezone.now(), **state
+    )
+
+
+def _taken(r):
+    return {"officer": r.field_officer, "acknowledged_at": timezone.now()}
+
+
+def _found(r):
+    return {
+        **_taken(r),
+        "result": EngagementResult.CONFIRMED_PERSON,
+        "engaged_at": timezone.now(),
+        "stop_minutes": 4,
+        "identity_check": "document",
+        "result_recorded_at": timezone.now(),
+    }
+
+
+def alert_send_for_engagement(r):
+    alert = _alert_for_operator(r)
+    grant_field_officer(r.field_officer, alert.deployment)
+    return Call({"public_id": alert.public_id})
+
+
+def engagement_list(r):
+    make_engagement(r)
+    return Call()
+
+
+def engagement_detail(r):
+    return Call({"public_id": make_engagement(r).public_id})
+
+
+def engagement_acknowledge(r):
+    return Call({"public_id": make_engagement(r).public_id})
+
+
+def engagement_result(r):
+    return Call({"public_id": make_engagement(r, **_taken(r)).public_id}, {"result": "not_located"})
+
+
+def engagement_outcome(r):
+    engagement = make_engagement(r, **_found(r))
+    return Call({"public_id": engagement.public_id}, {"outcome": "words_of_advice"})
+
+
+def engagement_later_outcome(r):
+    engagement = make_engagement(
+        r,
+        **_found(r),
+        outcome=EngagementOutcome.ARREST,
+        arrest_category="wanted_by_courts",
+        custody_reference="CUST/1",
+        no_hold_reason="Image not needed: arrest on warrant.",
+        outcome_recorded_at=timezone.now(),
+    )
+    return Call({"public_id": engagement.public_id}, {"later_outcome": "charged"})
+
+
+def field_officer_assign(r):
+    return Call({"public_id": _draft(r).public_id}, {"officer": r.field_officer.username})
+
+
+def field_officer_remove(r):
+    deployment = _draft(r)
+    grant_field_officer(r.field_officer, deployment)
+    return Call({"public_id": deployment.public_id}, {"officer": r.field_officer.username})
+
+
 def engine_calibration_list(r):
     return Call()
 
@@ -393,8 +483,48 @@ def camera_create(r):
     return Call(body={"name": "Lamp post 7", "source_url": "rtsp://10.0.0.7/stream"})
 
 
+def _hold(r):
+    return hold_services.alert_hold_place(
+        actor=r.ao,
+        alert=AlertFactory(),
+        reason="Evidence in R v Smith",
+        review_by=timezone.localdate() + timedelta(days=30),
+    )
+
+
+def hold_list(r):
+    _hold(r)
+    return Call()
+
+
+def hold_detail(r):
+    return Call({"public_id": _hold(r).public_id})
+
+
+def alert_hold_place(r):
+    review_by = (timezone.localdate() + timedelta(days=60)).isoformat()
+    return Call(
+        {"public_id": AlertFactory().public_id},
+        {"reason": "Evidence in R v Jones", "review_by": review_by, "custody_reference": "C/1"},
+    )
+
+
+def hold_extend(r):
+    review_by = (timezone.localdate() + timedelta(days=90)).isoformat()
+    return Call({"public_id": _hold(r).public_id}, {"review_by": review_by, "reason": "Adjourned"})
+
+
+def hold_release(r):
+    return Call({"public_id": _hold(r).public_id}, {"reason": "Case discontinued"})
+
+
+def alert_evidence_bundle(r):
+    return Call({"public_id": AlertFactory().public_id})
+
+
 D = "/api/deployments"
 W = "/api/watchlists"
+E = "/api/engagements"
 ENDPOINTS = [
     Endpoint("GET", f"{D}/", EVERY_ROLE, deployment_list),
     Endpoint("POST", f"{D}/create/", {PLANNER}, deployment_create),
@@ -464,9 +594,38 @@ ENDPOINTS = [
     Endpoint("GET", "/api/alerts/", {AO, OPERATOR, COMPLIANCE}, alert_list),
     Endpoint("GET", "/api/alerts/{public_id}/", {AO, OPERATOR, COMPLIANCE}, alert_detail),
     Endpoint("POST", "/api/alerts/{public_id}/adjudicate/", {OPERATOR}, alert_adjudicate),
+    Endpoint(
+        "POST",
+        "/api/alerts/{public_id}/send-for-engagement/",
+        {OPERATOR},
+        alert_send_for_engagement,
+    ),
+    Endpoint("GET", f"{E}/", {AO, OPERATOR, FIELD, COMPLIANCE}, engagement_list),
+    Endpoint("GET", f"{E}/{{public_id}}/", {AO, OPERATOR, FIELD, COMPLIANCE}, engagement_detail),
+    Endpoint("POST", f"{E}/{{public_id}}/acknowledge/", {FIELD}, engagement_acknowledge),
+    Endpoint("POST", f"{E}/{{public_id}}/result/", {FIELD}, engagement_result),
+    Endpoint("POST", f"{E}/{{public_id}}/outcome/", {FIELD}, engagement_outcome),
+    Endpoint(
+        "POST",
+        f"{E}/{{public_id}}/later-outcome/",
+        {FIELD, AO, COMPLIANCE},
+        engagement_later_outcome,
+    ),
+    Endpoint("POST", f"{D}/{{public_id}}/field-officers/", {AO, PLANNER}, field_officer_assign),
+    Endpoint(
+        "POST", f"{D}/{{public_id}}/field-officers/remove/", {AO, PLANNER}, field_officer_remove
+    ),
     Endpoint("GET", "/api/cameras/", {AO, PLANNER, COMPLIANCE}, camera_list),
     Endpoint("POST", "/api/cameras/create/", {PLANNER}, camera_create),
     Endpoint("GET", "/api/engines/", {AO, PLANNER, COMPLIANCE}, engine_calibration_list),
+    Endpoint("GET", "/api/holds/", {AO, COMPLIANCE}, hold_list),
+    Endpoint("GET", "/api/holds/{public_id}/", {AO, COMPLIANCE}, hold_detail),
+    Endpoint("POST", "/api/holds/{public_id}/extend/", {AO, COMPLIANCE}, hold_extend),
+    Endpoint("POST", "/api/holds/{public_id}/release/", {AO, COMPLIANCE}, hold_release),
+    Endpoint("POST", "/api/alerts/{public_id}/holds/place/", {AO}, alert_hold_place),
+    Endpoint(
+        "GET", "/api/alerts/{public_id}/evidence-bundle/", {AO, COMPLIANCE}, alert_evidence_bundle
+    ),
 ]
 ENDPOINTS = [Endpoint(e.method, e.path, frozenset(e.allowed), e.setup) for e in ENDPOINTS]
 WRITE_ENDPOINTS = [e for e in ENDPOINTS if e.method == "POST"]

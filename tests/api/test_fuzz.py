@@ -24,14 +24,15 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
-from lfr_portal.models import DeploymentStatus, Role
-from lfr_portal.permissions import grant_operator
+from lfr_portal.models import DeploymentStatus, Engagement, Role
+from lfr_portal.permissions import grant_field_officer, grant_operator
 from tests import builders
 from tests.api.endpoints import ENDPOINTS
 from tests.factories import (
@@ -213,8 +214,16 @@ def _scenario(roles, start):
     entry = EntryFactory(watchlist=deployment.watchlist, added_by=roles.manager)
     sign = SignageFactory(deployment=deployment, recorded_by=roles.field_officer)
     alert = AlertFactory(deployment=deployment)
+    # Field officers on it: the alert can be sent for engagement, and one already was.
+    grant_field_officer(roles.field_officer, deployment)
+    engagement = Engagement.objects.create(
+        alert=AlertFactory(deployment=deployment),
+        dispatched_by=roles.operator,
+        dispatched_at=timezone.now(),
+    )
     return {
         "/api/deployments/": {"public_id": deployment.public_id, "camera_id": camera.public_id},
+        "/api/engagements/": {"public_id": engagement.public_id},
         "/api/watchlists/": {"public_id": deployment.watchlist.public_id},
         "/api/watchlist-entries/": {"public_id": entry.public_id},
         "/api/signage/": {"public_id": sign.public_id},

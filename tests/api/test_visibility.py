@@ -118,10 +118,15 @@ def test_the_manager_who_added_an_entry_cannot_approve_it(api, manager):
     }
 
 
-# Compliance officers change nothing but which signage photos the public page shows.
+# Compliance officers change nothing but which signage photos the public page shows,
+# and the later outcome of an arrest (charged, cautioned...) when it becomes known,
+# and the review of evidence holds (extend or release, with a reason).
 COMPLIANCE_WRITES = {
     "POST /api/signage/{public_id}/publish/",
     "POST /api/signage/{public_id}/withdraw/",
+    "POST /api/engagements/{public_id}/later-outcome/",
+    "POST /api/holds/{public_id}/extend/",
+    "POST /api/holds/{public_id}/release/",
 }
 
 

@@ -5,12 +5,16 @@ people and known passers-by. Afterwards the database holds exactly the expected
 alerts, and no byte sequence of any non-matching face's embedding (float32 or
 float64, raw, hex, base64 or as JSON numbers) or of its crop is in the database
 dump, in Redis, in the worker's log, or in any file written under the working
-or temporary folders during the test.
+or temporary folders during the test. Nor is it in what leaves the portal after an
+alert: the webhook deliveries (their payloads and the exact bodies sent, with images
+allowed by the setting, so a matched crop does go out) and the engagement officer's
+phone (its JSON feed, its page and the images the page shows).
 """
 
 import base64
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -22,7 +26,17 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from lfr_portal.models import Alert, CameraState, DeploymentCamera
+from lfr_portal.models import (
+    Alert,
+    CameraState,
+    DeploymentCamera,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+from lfr_portal.permissions import grant_field_officer
+from lfr_portal.services.engagements import alert_send_for_engagement
+from lfr_portal.services.webhooks import delivery_body
 from matcher import pipeline
 from matcher.engines.opencv_sface import OpenCVSFaceEngine
 from tests import builders
@@ -112,7 +126,11 @@ def needles(embeddings, crops):
         middle = jpeg[len(jpeg) // 2 : len(jpeg) // 2 + 64]
         found.add(middle)
         found.add(middle.hex().encode())
-        found.add(base64.b64encode(jpeg)[:40])
+        # Base64 from the middle, on a 3-byte boundary so it is the same text wherever the
+        # whole crop is encoded: the first characters are the JPEG header every crop shares,
+        # so they would also "find" a matched crop that is allowed to go out.
+        start = (len(jpeg) // 2) // 3 * 4
+        found.add(base64.b64encode(jpeg)[start : start + 40])
     return found
 
 
@@ -157,8 +175,34 @@ def files_written_since(start, roots):
                 continue
 
 
+def webhook_contents():
+    """Every delivery's payload and the exact body it is POSTed with; images decoded."""
+    blobs = []
+    for delivery in WebhookDelivery.objects.select_related("subscription"):
+        blobs.append(json.dumps(delivery.payload).encode())
+        blobs.append(delivery_body(delivery))
+        if delivery.payload.get("crop"):
+            blobs.append(base64.b64decode(delivery.payload["crop"]))
+    return blobs
+
+
+def phone_contents(client, officer):
+    """What the engagement officer's phone receives: its page, the JSON feed, the images."""
+    page = client.get("/field/engagements/")
+    feed = client.get("/field/engagements/feed.json")
+    assert page.status_code == 200 and feed.status_code == 200
+    blobs = [page.content, feed.content]
+    assert feed.json()["engagements"], "the alert sent for engagement should be on the phone"
+    for card in feed.json()["engagements"]:
+        for src in set(re.findall(r'<img src="([^"]+)"', card["html"])):
+            image = client.get(src)
+            assert image.status_code == 200, src
+            blobs.append(b"".join(image) if image.streaming else image.content)
+    return blobs
+
+
 def test_non_matching_faces_never_reach_any_store(
-    operator, video_set, tmp_path, settings, monkeypatch
+    operator, field_officer, client, video_set, tmp_path, settings, monkeypatch
 ):
     started = time.time() - 1
     out, truth = video_set
@@ -173,7 +217,20 @@ def test_non_matching_faces_never_reach_any_store(
         },
     }
     settings.MEDIA_ROOT = media
-    worker_env = {"LFR_VAR_DIR": str(tmp_path / "var"), "LFR_OPENCV_THREADS": "1"}
+    worker_env = {
+        "LFR_VAR_DIR": str(tmp_path / "var"),
+        "LFR_OPENCV_THREADS": "1",
+        # The strictest case: images allowed in webhooks, so the matched crops go out.
+        "LFR_WEBHOOK_INCLUDE_IMAGES": "1",
+    }
+    settings.LFR_WEBHOOK_INCLUDE_IMAGES = True
+    WebhookSubscription.objects.create(
+        name="Command and control",
+        url="https://cad.example.test/hook",
+        secret="no-trace-test",
+        events=list(WebhookEvent.values),
+        created_by=operator,
+    )
 
     with celery_worker(tmp_path, queues="recognition", **worker_env) as worker:
         deployment, labels = builders.live_with_real_watchlist(
@@ -210,12 +267,24 @@ def test_non_matching_faces_never_reach_any_store(
     assert sorted(matched) == sorted(float(alert.score) for alert in alerts)
     patterns = needles(embeddings, crops)
 
+    # An alert goes to the street: the phone and command-and-control receive it.
+    grant_field_officer(field_officer, deployment)
+    alert_send_for_engagement(actor=operator, alert=alerts[0])
+    client.force_login(field_officer)
+    phone = phone_contents(client, field_officer)
+    webhooks = webhook_contents()
+    raised = WebhookDelivery.objects.filter(event=WebhookEvent.ALERT_RAISED)
+    assert raised.count() == len(alerts) and all(d.payload.get("crop") for d in raised)
+    assert WebhookDelivery.objects.filter(event=WebhookEvent.ALERT_SENT).count() == 1
+
     dump = run_command(["pg_dump", "--data-only", database_url_for_children()]).stdout
     assert len(dump) > 10_000
     haystacks = {
         "database dump": [dump],
         "redis": redis_contents(),
         "worker log": [worker.log_text.encode()],
+        "webhook deliveries": webhooks,
+        "engagement officer's phone": phone,
     }
     roots = [ROOT, tempfile.gettempdir(), tmp_path]
     written = [
@@ -235,6 +304,7 @@ def test_non_matching_faces_never_reach_any_store(
         vector.astype(np.float32).tobytes().hex().encode(),
         json.dumps([float(x) for x in vector]).encode(),
         jpeg,
+        json.dumps({"crop": base64.b64encode(jpeg).decode()}).encode(),
     ):
         assert first_leak([dump[:5000] + planted + dump[5000:]], patterns) is not None
 

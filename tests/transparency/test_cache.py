@@ -94,13 +94,15 @@ def test_query_counts_do_not_grow_with_the_number_of_deployments(
         SignageFactory(deployment=row)
         LeafletFactory(deployment=row)
     # Index: boroughs for the form, the paginator's count, one page of rows with their
-    # figures, the period's totals, and the audit log's latest signed tree heads.
-    with django_assert_num_queries(5):
+    # figures, the period's totals, its engagement figures, and the audit log's latest
+    # signed tree heads.
+    with django_assert_num_queries(6):
         assert client.get("/transparency/").status_code == 200
     for url in ("/transparency/deployments.json", "/transparency/deployments.csv"):
         with django_assert_num_queries(1):
             assert client.get(url).status_code == 200
-    with django_assert_num_queries(1):
+    # The totals, and the engagement figures of the same deployments.
+    with django_assert_num_queries(2):
         assert client.get("/transparency/totals.json").status_code == 200
     with django_assert_num_queries(1):
         assert client.get("/transparency/announcements.atom").status_code == 200
@@ -116,8 +118,8 @@ def test_the_deployment_page_reads_a_fixed_number_of_queries(
     SignageFactory.create_batch(size, deployment=deployment)
     # The row with its figures, its signs, the deployment for the retention state, the
     # eight reads of retention_state (one per kind of held data), and whether the
-    # watchlist's reference numbers are kept.
-    with django_assert_num_queries(12):
+    # watchlist's reference numbers are kept, and its engagement figures.
+    with django_assert_num_queries(13):
         assert client.get(f"/transparency/deployments/{deployment.public_id}/").status_code == 200
 
 
