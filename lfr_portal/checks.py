@@ -52,6 +52,25 @@ def camera_source_rules(app_configs, **kwargs):
     return []
 
 
+# A bearer token short enough to guess would open the metrics to anyone who tries.
+MIN_SCRAPE_TOKEN_LENGTH = 32
+
+
+@register(Tags.security)
+def metrics_scrape_token(app_configs, **kwargs):
+    token = settings.LFR_METRICS_SCRAPE_TOKEN
+    if token and len(token) < MIN_SCRAPE_TOKEN_LENGTH:
+        return [
+            Error(
+                f"LFR_METRICS_SCRAPE_TOKEN is {len(token)} characters; it must be at least "
+                f"{MIN_SCRAPE_TOKEN_LENGTH}.",
+                hint="python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                id="lfr_portal.E032",
+            )
+        ]
+    return []
+
+
 @register(Tags.security, deploy=True)
 def camera_sources_in_production(app_configs, **kwargs):
     warnings = []

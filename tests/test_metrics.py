@@ -385,3 +385,15 @@ def test_a_pool_child_serves_on_the_port_plus_its_index(settings):
         metrics.start_worker_metrics(process_index=3)
     connect.assert_called_once_with()
     serve.assert_called_once_with(9811)
+
+
+def test_a_short_scrape_token_is_refused_at_start_up(settings):
+    from lfr_portal.checks import metrics_scrape_token
+
+    settings.LFR_METRICS_SCRAPE_TOKEN = "short"
+    [error] = metrics_scrape_token(None)
+    assert error.id == "lfr_portal.E032" and "5 characters" in error.msg
+    settings.LFR_METRICS_SCRAPE_TOKEN = "x" * 32
+    assert metrics_scrape_token(None) == []
+    settings.LFR_METRICS_SCRAPE_TOKEN = ""  # unset: staff sign-in guards the page instead
+    assert metrics_scrape_token(None) == []

@@ -37,8 +37,8 @@ from lfr_portal.services import deployment_lifecycle as lifecycle
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
+from lfr_portal.services.holds import alert_hold_place
 from lfr_portal.services.publication import signage_photo_publish
-from lfr_portal.services.retention import alert_hold_place
 from tests.builders import complete_draft
 from tests.factories import AlertFactory, EntryFactory, user_with_role
 from tests.transparency.test_publication import PNG
