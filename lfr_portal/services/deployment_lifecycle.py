@@ -1,6 +1,8 @@
 """Writes that run and end a deployment: going live, the kill switch, suspension and
 resumption, cancelling, the EU independent decision, and who operates it."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -301,26 +303,90 @@ def deployment_cancel(*, actor: Any, deployment: Deployment, reason: str) -> Dep
     return deployment
 
 
-def _require_operator_manager(actor: Any, deployment: Deployment) -> None:
+@dataclass(frozen=True)
+class _Assignment:
+    """Who may be put on a deployment in one role, and how it is recorded."""
+
+    role: str
+    field: str  # the argument and audit key naming the person
+    noun: str  # "an operator"
+    plural: str  # "Operators"
+    action: str  # audit actions: deployment.<action>_assign / _remove
+    assign_refusal: str
+    remove_refusal: str
+    grant: Callable[[Any, Deployment], None]
+    revoke: Callable[[Any, Deployment], None]
+    holds: Callable[[Any, Deployment], bool]
+
+
+MANAGERS = "Only its planner or an authorising officer may"
+OPERATORS = _Assignment(
+    role=Role.OPERATOR,
+    field="operator",
+    noun="an operator",
+    plural="Operators",
+    action="operator",
+    assign_refusal=f"{MANAGERS} assign operators.",
+    remove_refusal=f"{MANAGERS} assign operators.",
+    grant=grant_operator,
+    revoke=revoke_operator,
+    holds=can_operate,
+)
+FIELD_OFFICERS = _Assignment(
+    role=Role.FIELD_OFFICER,
+    field="officer",
+    noun="a field officer",
+    plural="Field officers",
+    action="field_officer",
+    assign_refusal=f"{MANAGERS} assign field officers.",
+    remove_refusal=f"{MANAGERS} remove field officers.",
+    grant=grant_field_officer,
+    revoke=revoke_field_officer,
+    holds=can_engage,
+)
+
+
+def _assign(kind: _Assignment, *, actor: Any, deployment: Deployment, person: Any) -> None:
+    deployment = lock(deployment)
     if not can_manage_deployment(actor, deployment):
-        raise NotPermitted("Only its planner or an authorising officer may assign operators.")
+        raise NotPermitted(kind.assign_refusal)
+    if not has_role(person, kind.role):
+        raise RuleViolation(f"{person.get_username()} is not {kind.noun}.", field=kind.field)
+    if deployment.status in ENDED_STATES:
+        raise InvalidTransition(f"{kind.plural} cannot be assigned to an ended deployment.")
+    kind.grant(person, deployment)
+    audit_record(
+        actor=actor,
+        action=f"deployment.{kind.action}_assign",
+        obj=deployment,
+        changes={kind.field: person.get_username()},
+    )
+
+
+def _remove(
+    kind: _Assignment, *, actor: Any, deployment: Deployment, person: Any, reason: str
+) -> None:
+    deployment = lock(deployment)
+    if not can_manage_deployment(actor, deployment):
+        raise NotPermitted(kind.remove_refusal)
+    if not kind.holds(person, deployment):
+        raise RuleViolation(
+            f"{person.get_username()} is not assigned to this deployment.", field=kind.field
+        )
+    kind.revoke(person, deployment)
+    audit_record(
+        actor=actor,
+        action=f"deployment.{kind.action}_remove",
+        obj=deployment,
+        reason=reason,
+        changes={kind.field: person.get_username()},
+    )
 
 
 @transaction.atomic
 def deployment_operator_assign(*, actor: Any, deployment: Deployment, operator: Any) -> None:
-    deployment = lock(deployment)
-    _require_operator_manager(actor, deployment)
-    if not has_role(operator, Role.OPERATOR):
-        raise RuleViolation(f"{operator.get_username()} is not an operator.", field="operator")
-    if deployment.status in ENDED_STATES:
-        raise InvalidTransition("Operators cannot be assigned to an ended deployment.")
-    grant_operator(operator, deployment)
-    audit_record(
-        actor=actor,
-        action="deployment.operator_assign",
-        obj=deployment,
-        changes={"operator": operator.get_username()},
-    )
+    """Put an operator on a deployment: they see it and adjudicate its alerts."""
+    _assign(OPERATORS, actor=actor, deployment=deployment, person=operator)
 
 
 @transaction.atomic
@@ -328,39 +394,13 @@ def deployment_operator_remove(
     *, actor: Any, deployment: Deployment, operator: Any, reason: str = ""
 ) -> None:
     """Take an operator off a deployment: they no longer see it or its alerts."""
-    deployment = lock(deployment)
-    _require_operator_manager(actor, deployment)
-    if not can_operate(operator, deployment):
-        raise RuleViolation(
-            f"{operator.get_username()} is not assigned to this deployment.", field="operator"
-        )
-    revoke_operator(operator, deployment)
-    audit_record(
-        actor=actor,
-        action="deployment.operator_remove",
-        obj=deployment,
-        reason=reason,
-        changes={"operator": operator.get_username()},
-    )
+    _remove(OPERATORS, actor=actor, deployment=deployment, person=operator, reason=reason)
 
 
 @transaction.atomic
 def deployment_field_officer_assign(*, actor: Any, deployment: Deployment, officer: Any) -> None:
     """Put a field officer on a deployment: its alerts sent for engagement reach them."""
-    deployment = lock(deployment)
-    if not can_manage_deployment(actor, deployment):
-        raise NotPermitted("Only its planner or an authorising officer may assign field officers.")
-    if not has_role(officer, Role.FIELD_OFFICER):
-        raise RuleViolation(f"{officer.get_username()} is not a field officer.", field="officer")
-    if deployment.status in ENDED_STATES:
-        raise InvalidTransition("Field officers cannot be assigned to an ended deployment.")
-    grant_field_officer(officer, deployment)
-    audit_record(
-        actor=actor,
-        action="deployment.field_officer_assign",
-        obj=deployment,
-        changes={"officer": officer.get_username()},
-    )
+    _assign(FIELD_OFFICERS, actor=actor, deployment=deployment, person=officer)
 
 
 @transaction.atomic
@@ -368,21 +408,7 @@ def deployment_field_officer_remove(
     *, actor: Any, deployment: Deployment, officer: Any, reason: str = ""
 ) -> None:
     """Take a field officer off a deployment: its alerts no longer reach them."""
-    deployment = lock(deployment)
-    if not can_manage_deployment(actor, deployment):
-        raise NotPermitted("Only its planner or an authorising officer may remove field officers.")
-    if not can_engage(officer, deployment):
-        raise RuleViolation(
-            f"{officer.get_username()} is not assigned to this deployment.", field="officer"
-        )
-    revoke_field_officer(officer, deployment)
-    audit_record(
-        actor=actor,
-        action="deployment.field_officer_remove",
-        obj=deployment,
-        reason=reason,
-        changes={"officer": officer.get_username()},
-    )
+    _remove(FIELD_OFFICERS, actor=actor, deployment=deployment, person=officer, reason=reason)
 
 
 @transaction.atomic
