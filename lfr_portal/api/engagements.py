@@ -268,6 +268,20 @@ class EngagementLaterOutcomeApi(RoleApi):
         )
 
 
+def _on_deployment(
+    request: Request,
+    public_id: UUID,
+    service: Any,
+    input_serializer: type[serializers.Serializer],
+) -> Response:
+    """Run one service on a visible deployment with the checked body; answer 204."""
+    deployment = deployment_get(request.user, public_id)
+    serializer = input_serializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    service(actor=request.user, deployment=deployment, **serializer.validated_data)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class DeploymentFieldOfficerAssignApi(RoleApi):
     """Puts a field officer on this deployment: its alerts sent for engagement reach them."""
 
@@ -287,13 +301,9 @@ class DeploymentFieldOfficerAssignApi(RoleApi):
         responses={204: None, **error_responses(*WRITE_ERRORS)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        lifecycle.deployment_field_officer_assign(
-            actor=request.user, deployment=deployment, **serializer.validated_data
+        return _on_deployment(
+            request, public_id, lifecycle.deployment_field_officer_assign, self.InputSerializer
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DeploymentFieldOfficerRemoveApi(RoleApi):
@@ -320,10 +330,6 @@ class DeploymentFieldOfficerRemoveApi(RoleApi):
         responses={204: None, **error_responses(*WRITE_ERRORS)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
-        deployment = deployment_get(request.user, public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        lifecycle.deployment_field_officer_remove(
-            actor=request.user, deployment=deployment, **serializer.validated_data
+        return _on_deployment(
+            request, public_id, lifecycle.deployment_field_officer_remove, self.InputSerializer
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -124,6 +124,15 @@ class AlertHoldPlaceApi(RoleApi):
         return Response(_hold_data(request, hold.public_id), status=201)
 
 
+def _on_hold(request, public_id, service, input_serializer):
+    """Run one service on a visible hold with the checked body; answer the hold."""
+    hold = holds_visible_to(request.user).get(public_id=public_id)
+    serializer = input_serializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    service(actor=request.user, hold=hold, **serializer.validated_data)
+    return Response(_hold_data(request, public_id))
+
+
 class HoldExtendApi(RoleApi):
     """Move a hold's review date later, with a reason."""
 
@@ -140,11 +149,7 @@ class HoldExtendApi(RoleApi):
         responses={200: HoldOutputSerializer, **error_responses(*WRITE_ERRORS)},
     )
     def post(self, request, public_id):
-        hold = holds_visible_to(request.user).get(public_id=public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.alert_hold_extend(actor=request.user, hold=hold, **serializer.validated_data)
-        return Response(_hold_data(request, public_id))
+        return _on_hold(request, public_id, services.alert_hold_extend, self.InputSerializer)
 
 
 class HoldReleaseApi(RoleApi):
@@ -162,11 +167,7 @@ class HoldReleaseApi(RoleApi):
         responses={200: HoldOutputSerializer, **error_responses(*WRITE_ERRORS)},
     )
     def post(self, request, public_id):
-        hold = holds_visible_to(request.user).get(public_id=public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.alert_hold_release(actor=request.user, hold=hold, **serializer.validated_data)
-        return Response(_hold_data(request, public_id))
+        return _on_hold(request, public_id, services.alert_hold_release, self.InputSerializer)
 
 
 class AlertEvidenceBundleApi(RoleApi):
