@@ -401,6 +401,7 @@ def seed(args, videos, truth):
         WatchlistEntry,
     )
     from lfr_portal.services import deployment_lifecycle as lifecycle
+    from lfr_portal.services import deployment_staff as staff
     from lfr_portal.services import deployments as dep
     from lfr_portal.services import field
     from lfr_portal.services import watchlists as wl
@@ -477,7 +478,7 @@ def seed(args, videos, truth):
         wl.watchlist_finalise(actor=adder, watchlist=deployment.watchlist)
         mine = operators[i :: args.live]
         for operator in mine:
-            lifecycle.deployment_operator_assign(
+            staff.deployment_operator_assign(
                 actor=planners[0], deployment=deployment, operator=operator
             )
         deployment.refresh_from_db()

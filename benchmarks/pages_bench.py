@@ -54,7 +54,7 @@ def seed():
         Role,
         WatchlistEntry,
     )
-    from lfr_portal.services.deployment_lifecycle import deployment_operator_assign
+    from lfr_portal.services.deployment_staff import deployment_operator_assign
     from tests.factories import BookingFactory, DeploymentFactory, user_with_role
 
     planner = user_with_role(Role.DEPLOYMENT_PLANNER)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lfr_portal.models import DocumentKind, EntryStatus, Role
 from lfr_portal.services import deployment_lifecycle as lifecycle
+from lfr_portal.services import deployment_staff as staff
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
@@ -68,7 +69,7 @@ def ready_to_go_live(operator=None, **kwargs):
     manager = user_with_role(Role.WATCHLIST_MANAGER)
     wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
     if operator is not None:
-        lifecycle.deployment_operator_assign(
+        staff.deployment_operator_assign(
             actor=deployment.created_by, deployment=deployment, operator=operator
         )
     deployment.refresh_from_db()
@@ -128,7 +129,7 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
         placed_at=timezone.now() - timedelta(minutes=5),
     )
     wl.watchlist_finalise(actor=manager_for_finalise(), watchlist=deployment.watchlist)
-    lifecycle.deployment_operator_assign(
+    staff.deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
     )
     deployment.refresh_from_db()

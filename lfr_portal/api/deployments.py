@@ -25,6 +25,7 @@ from ..models import (
 from ..models.deployments import DRAFT_REQUIRED_FIELDS, EDITABLE_FIELDS
 from ..selectors.deployments import deployment_get, deployments_visible_to
 from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from ..services import deployments as services
 from .common import (
     ALL_ROLES,
@@ -391,9 +392,7 @@ class DeploymentOperatorAssignApi(RoleApi):
 
     @_action_schema(request=InputSerializer)
     def post(self, request: Request, public_id: UUID) -> Response:
-        return act_on(
-            request, public_id, lifecycle.deployment_operator_assign, self.InputSerializer
-        )
+        return act_on(request, public_id, staff.deployment_operator_assign, self.InputSerializer)
 
 
 class DeploymentOperatorRemoveApi(RoleApi):
@@ -412,6 +411,4 @@ class DeploymentOperatorRemoveApi(RoleApi):
 
     @_action_schema(request=InputSerializer)
     def post(self, request: Request, public_id: UUID) -> Response:
-        return act_on(
-            request, public_id, lifecycle.deployment_operator_remove, self.InputSerializer
-        )
+        return act_on(request, public_id, staff.deployment_operator_remove, self.InputSerializer)

@@ -26,7 +26,7 @@ from ..selectors.alerts import alerts_visible_to
 from ..selectors.deployments import deployment_get
 from ..selectors.engagements import EngagementStage, engagement_for, engagement_stage
 from ..selectors.engagements import engagements_visible_to as visible
-from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from ..services import engagements as services
 from .common import (
     AO,
@@ -302,7 +302,7 @@ class DeploymentFieldOfficerAssignApi(RoleApi):
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         return _on_deployment(
-            request, public_id, lifecycle.deployment_field_officer_assign, self.InputSerializer
+            request, public_id, staff.deployment_field_officer_assign, self.InputSerializer
         )
 
 
@@ -331,5 +331,5 @@ class DeploymentFieldOfficerRemoveApi(RoleApi):
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         return _on_deployment(
-            request, public_id, lifecycle.deployment_field_officer_remove, self.InputSerializer
+            request, public_id, staff.deployment_field_officer_remove, self.InputSerializer
         )

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ..models import Deployment, Role, UseCase, WatchlistEntry
-from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from ..services import deployments as deployment_services
 from ..services import watchlists as watchlist_services
 from ..services.audit import audit_record
@@ -54,7 +54,7 @@ class FutureWriter(PastWriter):
             ao = aos[n % len(aos)]
             watchlist_services.watchlist_approve(actor=ao, watchlist=deployment.watchlist)
             deployment = deployment_services.deployment_approve(actor=ao, deployment=deployment)
-            lifecycle.deployment_operator_assign(
+            staff.deployment_operator_assign(
                 actor=planner, deployment=deployment, operator=operators[n % len(operators)]
             )
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Camera, Deployment, DocumentKind, EntryCategory, UseCase
-from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from ..services import deployments as dep
 from ..services import field
 from ..services import watchlists as wl
@@ -136,11 +136,11 @@ def _ready_to_go_live(users: dict[str, User], ready: Deployment, now: datetime) 
     """Approved; an operator and a field officer on it, signs and leaflets out, list finalised."""
     ready = dep.deployment_submit(actor=users["planner"], deployment=ready)
     ready = dep.deployment_approve(actor=users["ao"], deployment=ready)
-    lifecycle.deployment_operator_assign(
+    staff.deployment_operator_assign(
         actor=users["planner"], deployment=ready, operator=users["operator"]
     )
     # The street officer who receives the alerts the operator sends for engagement.
-    lifecycle.deployment_field_officer_assign(
+    staff.deployment_field_officer_assign(
         actor=users["planner"], deployment=ready, officer=users["field"]
     )
     field.signage_record(

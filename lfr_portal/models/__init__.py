@@ -14,6 +14,9 @@ from .deployments import (
     DeploymentStatus,
     DocumentKind,
     Engine,
+    EUAuthorityKind,
+    EUPurpose,
+    EURequestMethod,
     UseCase,
 )
 from .engagements import (
@@ -24,10 +27,21 @@ from .engagements import (
     IdentityCheck,
     LaterOutcome,
     Notification,
+    PerceivedEthnicity,
+    PerceivedSex,
 )
+from .eu import AuthorityNotification, NotifiedAuthority
 from .field import LeafletRecord, SignageRecord
 from .permissions import DeploymentGroupObjectPermission, DeploymentUserObjectPermission
+from .policies import DeploymentPolicyPin, PolicyDocument, PolicyKind, PolicyVersion
 from .retention import AlertHold, DeletionRecord, PendingFileDeletion, RetentionCategory
+from .reviews import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintOutcome,
+    PostDeploymentReview,
+    ReviewStatus,
+)
 from .system import WorkerHeartbeat
 from .watchlists import (
     EnrolmentState,
@@ -97,4 +111,20 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",
+    "AuthorityNotification",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintOutcome",
+    "DeploymentPolicyPin",
+    "EUAuthorityKind",
+    "EUPurpose",
+    "EURequestMethod",
+    "NotifiedAuthority",
+    "PerceivedEthnicity",
+    "PerceivedSex",
+    "PolicyDocument",
+    "PolicyKind",
+    "PolicyVersion",
+    "PostDeploymentReview",
+    "ReviewStatus",
 ]

@@ -48,6 +48,16 @@ class Alert(PublicModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     adjudicated_at = models.DateTimeField(null=True, blank=True)
+    # Art. 14(5) EU AI Act, where the deployment asks for it: a second person, not the
+    # adjudicating operator, verifies the match before it is sent for engagement.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts_verified",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-captured_at"]

@@ -29,6 +29,41 @@ class UseCase(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class EUPurpose(models.TextChoices):
+    """The only purposes for which the EU AI Act allows real-time remote biometric
+    identification in public spaces for law enforcement (Art. 5(1)(h)(i)-(iii))."""
+
+    VICTIM_SEARCH = (
+        "victim_search",
+        "Targeted search for specific victims of abduction, trafficking or sexual "
+        "exploitation, or for missing persons (Art. 5(1)(h)(i))",
+    )
+    THREAT_PREVENTION = (
+        "threat_prevention",
+        "Preventing a specific, substantial and imminent threat to life or safety, or a "
+        "genuine and present or foreseeable terrorist attack (Art. 5(1)(h)(ii))",
+    )
+    SUSPECT_LOCALISATION = (
+        "suspect_localisation",
+        "Locating or identifying a suspect of an Annex II offence punishable by at least "
+        "four years (Art. 5(1)(h)(iii))",
+    )
+
+
+class EURequestMethod(models.TextChoices):
+    """How a request to, or a notice for, an authority was actually made."""
+
+    ELECTRONIC = "electronic", "Electronic submission (portal or secure e-mail)"
+    WRITTEN = "written", "In writing"
+    TELEPHONE = "telephone", "By telephone, confirmed in writing"
+    IN_PERSON = "in_person", "In person"
+
+
+class EUAuthorityKind(models.TextChoices):
+    JUDICIAL = "judicial", "Judicial authority (a court)"
+    INDEPENDENT = "independent", "Independent administrative authority"
+
+
 # The engines' names and labels come from the matcher's registry, their one declaration.
 Engine = models.TextChoices(
     "Engine",
@@ -80,6 +115,25 @@ class Deployment(PublicModel):
         max_digits=9, decimal_places=8, null=True, blank=True, validators=[MinValueValidator(0)]
     )
 
+    # The "where" case (Bridges v South Wales Police, 2020): why watchlisted people are
+    # expected at this place and time. The authorising officer cannot approve without it.
+    grounds_references = models.TextField(
+        blank=True,
+        help_text="Intelligence or crime references that point to this place and time.",
+    )
+    grounds_crime_figures = models.TextField(
+        blank=True, help_text="The crime problem at this place, in figures."
+    )
+    grounds_alternatives = models.TextField(
+        blank=True, help_text="Alternatives considered, and why they are not enough."
+    )
+    # Published on the transparency page once the deployment is authorised.
+    why_here_summary = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(1000)],
+        help_text="Why here, in plain language for the public (published once authorised).",
+    )
+
     # A recorded critical threat exempts a planned deployment from advance announcement.
     critical_threat_exempt = models.BooleanField(default=False)
     critical_threat_reason = models.TextField(blank=True)
@@ -88,13 +142,41 @@ class Deployment(PublicModel):
     # authority's decision, which must then follow within 24 hours.
     eu_urgency = models.BooleanField(default=False)
     eu_urgency_reason = models.TextField(blank=True)
+    # The Art. 5(1)(h) purpose the use serves; required in EU AI Act mode.
+    eu_purpose = models.CharField(max_length=30, choices=EUPurpose.choices, blank=True)
+    # The request to the authority as it was actually made: when, how, its reference and
+    # who recorded it. Never filled in by the system on anyone's behalf.
     eu_authorisation_requested_at = models.DateTimeField(null=True, blank=True)
+    eu_request_method = models.CharField(max_length=20, choices=EURequestMethod.choices, blank=True)
+    eu_request_reference = models.CharField(max_length=200, blank=True)
+    eu_request_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="eu_requests_recorded",
+    )
+    # The authority's (or court's) decision: who decided, when, its reference, and what.
     eu_authorisation_decision = models.CharField(
         max_length=10,
         choices=[("granted", "Granted"), ("refused", "Refused")],
         blank=True,
     )
     eu_authorisation_decided_at = models.DateTimeField(null=True, blank=True)
+    eu_decision_authority = models.CharField(max_length=200, blank=True)
+    eu_decision_authority_kind = models.CharField(
+        max_length=20, choices=EUAuthorityKind.choices, blank=True
+    )
+    eu_decision_reference = models.CharField(max_length=200, blank=True)
+    eu_decision_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="eu_decisions_recorded",
+    )
+    # Art. 14(5): a second person verifies each alert before anyone acts on it.
+    second_person_verification = models.BooleanField(default=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deployments_created"
@@ -183,6 +265,12 @@ EDITABLE_FIELDS = (
     "critical_threat_reason",
     "eu_urgency",
     "eu_urgency_reason",
+    "grounds_references",
+    "grounds_crime_figures",
+    "grounds_alternatives",
+    "why_here_summary",
+    "eu_purpose",
+    "second_person_verification",
 )
 
 

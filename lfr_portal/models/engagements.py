@@ -51,6 +51,23 @@ class LaterOutcome(models.TextChoices):
     NO_FURTHER_ACTION = "no_further_action", "No further action"
 
 
+class PerceivedSex(models.TextChoices):
+    NOT_RECORDED = "", "Not recorded"
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class PerceivedEthnicity(models.TextChoices):
+    """Officer-perceived ethnicity in the groups police publish for officer-defined
+    ethnicity (as in stop and search statistics)."""
+
+    NOT_RECORDED = "", "Not recorded"
+    ASIAN = "asian", "Asian"
+    BLACK = "black", "Black"
+    WHITE = "white", "White"
+    OTHER = "other", "Other ethnic group"
+
+
 class Engagement(PublicModel):
     """An alert an operator sent for engagement, and everything the street then recorded.
 
@@ -85,6 +102,14 @@ class Engagement(PublicModel):
     held_minutes = models.PositiveIntegerField(null=True, blank=True)
     explanation_given = models.BooleanField(null=True, blank=True)
     complaints_route_given = models.BooleanField(null=True, blank=True)
+    # As the officer perceived the person engaged, if recorded; published only in
+    # aggregate, with small numbers suppressed.
+    perceived_sex = models.CharField(
+        max_length=10, choices=PerceivedSex.choices, blank=True, default=""
+    )
+    perceived_ethnicity = models.CharField(
+        max_length=10, choices=PerceivedEthnicity.choices, blank=True, default=""
+    )
 
     outcome = models.CharField(
         max_length=30, choices=EngagementOutcome.choices, blank=True, default=""

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .base import PublicModel
@@ -41,6 +42,16 @@ class Watchlist(PublicModel):
     )
     finalised_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
+    # At finalisation someone confirms that every entry is still wanted (or still missing,
+    # or still a risk) as of this time.
+    still_wanted_as_of = models.DateTimeField(null=True, blank=True)
+    still_wanted_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="watchlists_confirmed_wanted",
+    )
 
     def __str__(self):
         return f"Watchlist for {self.deployment.title}"
@@ -96,6 +107,15 @@ class WatchlistEntry(PublicModel):
     category = models.CharField(max_length=30, choices=EntryCategory.choices)
     reason = models.TextField(help_text="The offence, or why the person is sought.")
     legal_basis = models.CharField(max_length=300)
+    # The "who" case: how serious the offence is, for "suspected of an offence" entries.
+    # The longest custodial sentence the offence carries, in years (life: 99); the least
+    # a suspect entry may carry is LFR_SUSPECT_OFFENCE_MIN_YEARS.
+    offence_max_sentence_years = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(99)],
+        help_text="Maximum custodial sentence for the offence, in years (life: 99).",
+    )
     reference_number = models.CharField(
         max_length=100, help_text="Custody or case reference number."
     )

@@ -1,8 +1,7 @@
 """Writes that run and end a deployment: going live, the kill switch, suspension and
-resumption, cancelling, the EU independent decision, and who operates it."""
+resumption, and cancelling. Who staffs it is in deployment_staff; the EU authority's
+decision is in eu_mode."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,21 +14,13 @@ from ..models import (
     CameraState,
     Deployment,
     DeploymentStatus,
-    Role,
     WebhookEvent,
 )
 from ..permissions import (
     ENDED_STATES,
     RUNNING_STATES,
-    can_engage,
     can_manage_deployment,
-    can_operate,
     can_run_deployment,
-    grant_field_officer,
-    grant_operator,
-    has_role,
-    revoke_field_officer,
-    revoke_operator,
 )
 from ..selectors.readiness import Advisory, go_live_advisories, go_live_problems
 from .audit import audit_record
@@ -112,7 +103,11 @@ def _start_recognition(deployment: Deployment) -> None:
         task_send_on_commit("matcher.camera_run", args=[booking_id], queue="recognition")
 
 
-def _end(deployment: Deployment, *, status: str, actor: Any, reason: str, early: bool) -> None:
+def end_deployment(
+    deployment: Deployment, *, status: str, actor: Any, reason: str, early: bool
+) -> None:
+    """Mark a deployment ended (stopped, completed, suspended or cancelled) and its cameras
+    stopped; the caller holds the row lock and writes the audit row."""
     was_running = deployment.status in RUNNING_STATES
     deployment.status = status
     deployment.ended_at = timezone.now()
@@ -143,7 +138,9 @@ def deployment_stop(*, actor: Any, deployment: Deployment, reason: str = "") -> 
     _require_runner(actor, deployment, "stop")
     if deployment.status not in RUNNING_STATES:
         raise InvalidTransition("Only a live or suspended deployment can be stopped.")
-    _end(deployment, status=S.COMPLETED, actor=actor, reason=reason or "Stopped", early=True)
+    end_deployment(
+        deployment, status=S.COMPLETED, actor=actor, reason=reason or "Stopped", early=True
+    )
     audit_record(actor=actor, action="deployment.stop", obj=deployment, reason=reason)
     return deployment
 
@@ -156,7 +153,7 @@ def deployment_complete_if_window_ended(*, deployment_id: int) -> bool:
     ends_at = deployment.ends_at
     if deployment.status not in RUNNING_STATES or ends_at is None or ends_at > timezone.now():
         return False
-    _end(
+    end_deployment(
         deployment,
         status=S.COMPLETED,
         actor=None,
@@ -298,152 +295,6 @@ def deployment_cancel(*, actor: Any, deployment: Deployment, reason: str) -> Dep
     if not (reason or "").strip():
         raise RuleViolation("Cancelling needs a reason.", field="reason")
     was_live = deployment.status in RUNNING_STATES
-    _end(deployment, status=S.CANCELLED, actor=actor, reason=reason, early=was_live)
+    end_deployment(deployment, status=S.CANCELLED, actor=actor, reason=reason, early=was_live)
     audit_record(actor=actor, action="deployment.cancel", obj=deployment, reason=reason)
-    return deployment
-
-
-@dataclass(frozen=True)
-class _Assignment:
-    """Who may be put on a deployment in one role, and how it is recorded."""
-
-    role: str
-    field: str  # the argument and audit key naming the person
-    noun: str  # "an operator"
-    plural: str  # "Operators"
-    action: str  # audit actions: deployment.<action>_assign / _remove
-    assign_refusal: str
-    remove_refusal: str
-    grant: Callable[[Any, Deployment], None]
-    revoke: Callable[[Any, Deployment], None]
-    holds: Callable[[Any, Deployment], bool]
-
-
-MANAGERS = "Only its planner or an authorising officer may"
-OPERATORS = _Assignment(
-    role=Role.OPERATOR,
-    field="operator",
-    noun="an operator",
-    plural="Operators",
-    action="operator",
-    assign_refusal=f"{MANAGERS} assign operators.",
-    remove_refusal=f"{MANAGERS} assign operators.",
-    grant=grant_operator,
-    revoke=revoke_operator,
-    holds=can_operate,
-)
-FIELD_OFFICERS = _Assignment(
-    role=Role.FIELD_OFFICER,
-    field="officer",
-    noun="a field officer",
-    plural="Field officers",
-    action="field_officer",
-    assign_refusal=f"{MANAGERS} assign field officers.",
-    remove_refusal=f"{MANAGERS} remove field officers.",
-    grant=grant_field_officer,
-    revoke=revoke_field_officer,
-    holds=can_engage,
-)
-
-
-def _assign(kind: _Assignment, *, actor: Any, deployment: Deployment, person: Any) -> None:
-    deployment = lock(deployment)
-    if not can_manage_deployment(actor, deployment):
-        raise NotPermitted(kind.assign_refusal)
-    if not has_role(person, kind.role):
-        raise RuleViolation(f"{person.get_username()} is not {kind.noun}.", field=kind.field)
-    if deployment.status in ENDED_STATES:
-        raise InvalidTransition(f"{kind.plural} cannot be assigned to an ended deployment.")
-    kind.grant(person, deployment)
-    audit_record(
-        actor=actor,
-        action=f"deployment.{kind.action}_assign",
-        obj=deployment,
-        changes={kind.field: person.get_username()},
-    )
-
-
-def _remove(
-    kind: _Assignment, *, actor: Any, deployment: Deployment, person: Any, reason: str
-) -> None:
-    deployment = lock(deployment)
-    if not can_manage_deployment(actor, deployment):
-        raise NotPermitted(kind.remove_refusal)
-    if not kind.holds(person, deployment):
-        raise RuleViolation(
-            f"{person.get_username()} is not assigned to this deployment.", field=kind.field
-        )
-    kind.revoke(person, deployment)
-    audit_record(
-        actor=actor,
-        action=f"deployment.{kind.action}_remove",
-        obj=deployment,
-        reason=reason,
-        changes={kind.field: person.get_username()},
-    )
-
-
-@transaction.atomic
-def deployment_operator_assign(*, actor: Any, deployment: Deployment, operator: Any) -> None:
-    """Put an operator on a deployment: they see it and adjudicate its alerts."""
-    _assign(OPERATORS, actor=actor, deployment=deployment, person=operator)
-
-
-@transaction.atomic
-def deployment_operator_remove(
-    *, actor: Any, deployment: Deployment, operator: Any, reason: str = ""
-) -> None:
-    """Take an operator off a deployment: they no longer see it or its alerts."""
-    _remove(OPERATORS, actor=actor, deployment=deployment, person=operator, reason=reason)
-
-
-@transaction.atomic
-def deployment_field_officer_assign(*, actor: Any, deployment: Deployment, officer: Any) -> None:
-    """Put a field officer on a deployment: its alerts sent for engagement reach them."""
-    _assign(FIELD_OFFICERS, actor=actor, deployment=deployment, person=officer)
-
-
-@transaction.atomic
-def deployment_field_officer_remove(
-    *, actor: Any, deployment: Deployment, officer: Any, reason: str = ""
-) -> None:
-    """Take a field officer off a deployment: its alerts no longer reach them."""
-    _remove(FIELD_OFFICERS, actor=actor, deployment=deployment, person=officer, reason=reason)
-
-
-@transaction.atomic
-def deployment_independent_decision(
-    *, actor: Any, deployment: Deployment, decision: str, reference: str
-) -> Deployment:
-    """EU AI Act mode: record the judicial or independent authority's decision.
-
-    A refusal stops all processing at once; deleting the deployment's data follows.
-    """
-    if not settings.LFR_EU_AI_ACT_MODE:
-        raise RuleViolation("Independent authorisation is recorded only in EU AI Act mode.")
-    deployment = lock(deployment)
-    require_ao(actor)
-    if decision not in ("granted", "refused"):
-        raise RuleViolation("The decision is 'granted' or 'refused'.", field="decision")
-    if not str(reference).strip():
-        raise RuleViolation("The authority's decision needs its reference.", field="reference")
-    deployment.eu_authorisation_decision = decision
-    deployment.eu_authorisation_decided_at = timezone.now()
-    deployment.save(
-        update_fields=["eu_authorisation_decision", "eu_authorisation_decided_at", "updated_at"]
-    )
-    if decision == "refused" and deployment.status not in ENDED_STATES:
-        _end(
-            deployment,
-            status=S.CANCELLED,
-            actor=actor,
-            reason="The independent authority refused authorisation.",
-            early=deployment.status in RUNNING_STATES,
-        )
-    audit_record(
-        actor=actor,
-        action=f"deployment.independent_{decision}",
-        obj=deployment,
-        changes={"reference": reference},
-    )
     return deployment

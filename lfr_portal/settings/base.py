@@ -203,7 +203,14 @@ LFR_RETENTION_BATCH_SIZE = env_int("LFR_RETENTION_BATCH_SIZE", 200)
 # Beat verifies the whole audit log end to end this often and records the outcome in it.
 LFR_AUDIT_VERIFY_HOURS = env_int("LFR_AUDIT_VERIFY_HOURS", 6)
 LFR_EU_AI_ACT_MODE = env_bool("LFR_EU_AI_ACT_MODE", False)
-LFR_EU_URGENT_AUTHORISATION_WINDOW = timedelta(hours=24)
+# In urgency an EU deployment may start first; without the authority's decision this long
+# after it went live it stops by itself and everything it produced is deleted.
+LFR_EU_URGENT_AUTHORISATION_WINDOW = timedelta(
+    hours=env_int("LFR_EU_URGENT_AUTHORISATION_HOURS", 24)
+)
+# EU mode keeps the system's automatically generated logs (the audit trail and camera
+# logs) at least this long; Art. 26(6) AI Act asks for at least six months.
+LFR_EU_LOG_RETENTION_DAYS = env_int("LFR_EU_LOG_RETENTION_DAYS", 183)
 LFR_FALSE_ALERT_CEILING = env_float("LFR_FALSE_ALERT_CEILING", 1 / 1000)
 # A threshold's calibration older than this needs an override reason at approval.
 LFR_CALIBRATION_MAX_AGE_DAYS = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
@@ -231,6 +238,16 @@ LFR_WEBHOOK_MAX_ATTEMPTS = env_int("LFR_WEBHOOK_MAX_ATTEMPTS", 8)
 LFR_WEBHOOK_DELIVERY_RETENTION = timedelta(days=env_int("LFR_WEBHOOK_DELIVERY_RETENTION_DAYS", 31))
 # A receiver refuses a delivery whose signed timestamp is older than this (replays).
 LFR_WEBHOOK_TOLERANCE_SECONDS = env_int("LFR_WEBHOOK_TOLERANCE_SECONDS", 300)
+
+# --- The legality case, policies and review (issue 19) ---------------------------------
+# A "suspected of an offence" entry needs an offence carrying at least this many years'
+# maximum custodial sentence (2: offences triable either way and above).
+LFR_SUSPECT_OFFENCE_MIN_YEARS = env_int("LFR_SUSPECT_OFFENCE_MIN_YEARS", 2)
+# Entries added longer ago than this, or whose image is older than this, are flagged.
+LFR_ENTRY_MAX_AGE_DAYS = env_int("LFR_ENTRY_MAX_AGE_DAYS", 28)
+LFR_ENTRY_IMAGE_MAX_AGE_DAYS = env_int("LFR_ENTRY_IMAGE_MAX_AGE_DAYS", 3 * 365)
+# A post-deployment review is overdue this many days after the deployment ends.
+LFR_REVIEW_DUE_DAYS = env_int("LFR_REVIEW_DUE_DAYS", 28)
 
 # --- Cache ----------------------------------------------------------------------
 # The public transparency pages are cached so a busy day does not reach the database on

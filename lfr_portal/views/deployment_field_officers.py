@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ..selectors.engagements import deployment_field_officers
-from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from .common import attempt, login_required_view
 from .deployment_page import deployment_or_404, detail_context, detail_url, field_officer_form
 
@@ -24,7 +24,7 @@ def deployment_field_officer_assign(request: HttpRequest, public_id: Any) -> Htt
         done = attempt(
             request,
             form,
-            lambda: lifecycle.deployment_field_officer_assign(
+            lambda: staff.deployment_field_officer_assign(
                 actor=request.user, deployment=deployment, officer=officer
             ),
             success="Field officer assigned: alerts sent for engagement will reach them.",
@@ -51,7 +51,7 @@ def deployment_field_officer_remove(request: HttpRequest, public_id: Any) -> Htt
     attempt(
         request,
         None,
-        lambda: lifecycle.deployment_field_officer_remove(
+        lambda: staff.deployment_field_officer_remove(
             actor=request.user, deployment=deployment, officer=officer
         ),
         success=f"{officer.get_full_name() or officer.get_username()} no longer receives "

@@ -33,6 +33,7 @@ from ..selectors.pages import (
 )
 from ..selectors.readiness import approval_problems, hours_text
 from ..services import deployment_lifecycle as lifecycle
+from ..services import deployment_staff as staff
 from ..services import deployments as services
 from .common import attempt, login_required_view, visible_or_404
 from .deployment_page import deployment_or_404, detail_context, detail_url
@@ -233,7 +234,7 @@ def deployment_operator_assign(request, public_id):
         request,
         public_id,
         form_for,
-        lambda d, f: lifecycle.deployment_operator_assign(
+        lambda d, f: staff.deployment_operator_assign(
             actor=request.user,
             deployment=d,
             operator=User.objects.get(username=f.cleaned_data["operator"]),
@@ -257,7 +258,7 @@ def deployment_operator_remove(request, public_id):
     attempt(
         request,
         None,
-        lambda: lifecycle.deployment_operator_remove(
+        lambda: staff.deployment_operator_remove(
             actor=request.user, deployment=deployment, operator=operator
         ),
         success=f"{operator.get_full_name() or operator.get_username()} no longer operates "

@@ -23,7 +23,7 @@ from lfr_portal.models import (
 )
 from lfr_portal.selectors.retention import retention_state
 from lfr_portal.services import deployment_lifecycle as lifecycle
-from lfr_portal.services import entry_photos, retention
+from lfr_portal.services import entry_photos, eu_mode, retention
 from lfr_portal.services import holds as hold_services
 from tests import builders
 from tests.factories import AlertFactory, SignageFactory
@@ -334,7 +334,7 @@ def test_eu_refusal_deletes_all_outputs(operator, ao, settings):
         entry=deployment.watchlist.entries.first(),
     )
     with_file(alert.crop, "crop.jpg", b"crop")
-    lifecycle.deployment_independent_decision(
+    eu_mode.deployment_independent_decision(
         actor=ao, deployment=deployment, decision="refused", reference="JUD-1"
     )
     retention.retention_apply()

@@ -19,8 +19,9 @@ from lfr_portal.models import (
 )
 from lfr_portal.selectors.readiness import go_live_problems
 from lfr_portal.services import deployment_lifecycle as lifecycle
+from lfr_portal.services import deployment_staff as staff
 from lfr_portal.services import deployments as dep
-from lfr_portal.services import field
+from lfr_portal.services import eu_mode, field
 from tests import builders
 from tests.factories import BookingFactory, CameraFactory, DeploymentFactory, user_with_role
 
@@ -280,7 +281,7 @@ def test_going_live_outside_the_window_is_refused(operator):
 
 def test_going_live_before_approval_is_refused(operator):
     deployment = builders.submitted()
-    lifecycle.deployment_operator_assign(
+    staff.deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
     )
     with pytest.raises(RuleViolation, match="not approved"):
@@ -382,7 +383,7 @@ def test_eu_urgency_lets_it_start_and_a_refusal_stops_it_at_once(operator, ao):
     live = lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert live.status == DeploymentStatus.LIVE
     assert live.eu_authorisation_requested_at is not None
-    refused = lifecycle.deployment_independent_decision(
+    refused = eu_mode.deployment_independent_decision(
         actor=ao, deployment=live, decision="refused", reference="JUD/2026/0042"
     )
     assert refused.status == DeploymentStatus.CANCELLED and refused.stopped_early

@@ -27,7 +27,7 @@ from lfr_portal.selectors.engagements import (
     engagements_visible_to,
     open_engagements_for,
 )
-from lfr_portal.services import deployment_lifecycle as lifecycle
+from lfr_portal.services import deployment_staff as staff
 from lfr_portal.services import engagements as svc
 from lfr_portal.services.notifications import notification_mark_read, notification_send
 from tests.factories import AlertFactory, DeploymentFactory, user_with_role
@@ -536,32 +536,30 @@ def test_field_officers_are_assigned_and_removed_by_the_planner_or_an_ao(
     planner, ao, field_officer, operator
 ):
     deployment = DeploymentFactory(created_by=planner)
-    lifecycle.deployment_field_officer_assign(
+    staff.deployment_field_officer_assign(
         actor=planner, deployment=deployment, officer=field_officer
     )
     assert field_officer.has_perm("lfr_portal.engage_deployment", deployment)
     with pytest.raises(RuleViolation):
-        lifecycle.deployment_field_officer_assign(
+        staff.deployment_field_officer_assign(
             actor=planner, deployment=deployment, officer=operator
         )
     with pytest.raises(NotPermitted):
-        lifecycle.deployment_field_officer_assign(
+        staff.deployment_field_officer_assign(
             actor=user_with_role(Role.DEPLOYMENT_PLANNER),
             deployment=deployment,
             officer=field_officer,
         )
-    lifecycle.deployment_field_officer_remove(
-        actor=ao, deployment=deployment, officer=field_officer
-    )
+    staff.deployment_field_officer_remove(actor=ao, deployment=deployment, officer=field_officer)
     field_officer = type(field_officer).objects.get(pk=field_officer.pk)
     assert not field_officer.has_perm("lfr_portal.engage_deployment", deployment)
     with pytest.raises(RuleViolation):
-        lifecycle.deployment_field_officer_remove(
+        staff.deployment_field_officer_remove(
             actor=ao, deployment=deployment, officer=field_officer
         )
     ended = DeploymentFactory(created_by=planner, status=DeploymentStatus.COMPLETED)
     with pytest.raises(InvalidTransition):
-        lifecycle.deployment_field_officer_assign(
+        staff.deployment_field_officer_assign(
             actor=planner, deployment=ended, officer=field_officer
         )
     actions = _actions()

@@ -34,6 +34,7 @@ from lfr_portal.models import (
 )
 from lfr_portal.services import alerts as alert_services
 from lfr_portal.services import deployment_lifecycle as lifecycle
+from lfr_portal.services import deployment_staff as staff
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
@@ -132,7 +133,7 @@ def go_live(world, tag, **fields):
         distributed_at=timezone.now() - timedelta(minutes=4),
     )
     wl.watchlist_finalise(actor=world.manager, watchlist=deployment.watchlist)
-    lifecycle.deployment_operator_assign(
+    staff.deployment_operator_assign(
         actor=world.planner, deployment=deployment, operator=world.operator
     )
     deployment.refresh_from_db()

@@ -5,7 +5,7 @@ import pytest
 
 from lfr_portal.models import AuditEvent, Role
 from lfr_portal.permissions import can_operate
-from lfr_portal.services.deployment_lifecycle import deployment_operator_assign
+from lfr_portal.services.deployment_staff import deployment_operator_assign
 from tests import builders
 from tests.factories import user_with_role
 

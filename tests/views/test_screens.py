@@ -142,7 +142,7 @@ def test_the_checklist_says_what_is_unmet(client, operator):
     deployment = builders.approved()
     deployment.signage.all().delete()
     client.force_login(operator)
-    from lfr_portal.services.deployment_lifecycle import deployment_operator_assign
+    from lfr_portal.services.deployment_staff import deployment_operator_assign
 
     deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
