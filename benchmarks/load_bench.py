@@ -475,7 +475,9 @@ def seed(args, videos, truth):
             location_name="Station entrance",
             placed_at=timezone.now() - timezone.timedelta(minutes=5),
         )
-        wl.watchlist_finalise(actor=adder, watchlist=deployment.watchlist)
+        wl.watchlist_finalise(
+            actor=adder, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+        )
         mine = operators[i :: args.live]
         for operator in mine:
             staff.deployment_operator_assign(

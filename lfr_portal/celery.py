@@ -96,6 +96,11 @@ app.conf.update(
             "task": "lfr_portal.enforce_windows",
             "schedule": 15.0,
         },
+        # EU AI Act mode: urgent deployments without a granted decision past their window.
+        "eu-enforce-urgency": {
+            "task": "lfr_portal.eu_enforce_urgency",
+            "schedule": 60.0,
+        },
         # Alert crops the media store refused (disk full) wait in the database until then.
         "alert-crops-store": {
             "task": "lfr_portal.alert_crops_store",
@@ -114,6 +119,11 @@ app.conf.update(
         "remind-holds": {
             "task": "lfr_portal.remind_holds",
             "schedule": crontab(hour=7, minute=0),
+        },
+        # A post-deployment review for any ended deployment still without one.
+        "open-missing-reviews": {
+            "task": "lfr_portal.open_missing_reviews",
+            "schedule": crontab(minute=17),
         },
     },
 )

@@ -71,6 +71,38 @@ def metrics_scrape_token(app_configs, **kwargs):
     return []
 
 
+# Art. 26(6) EU AI Act: a deployer keeps the automatically generated logs at least six
+# months; 183 days covers any six months.
+EU_MIN_LOG_RETENTION_DAYS = 183
+
+
+@register()
+def eu_log_retention(app_configs, **kwargs):
+    if not settings.LFR_EU_AI_ACT_MODE:
+        return []
+    days = settings.LFR_EU_LOG_RETENTION_DAYS
+    errors = []
+    if days < EU_MIN_LOG_RETENTION_DAYS:
+        errors.append(
+            Error(
+                f"LFR_EU_LOG_RETENTION_DAYS is {days}; in EU AI Act mode the logs are kept at "
+                f"least {EU_MIN_LOG_RETENTION_DAYS} days (six months, Art. 26(6)).",
+                id="lfr_portal.E040",
+            )
+        )
+    if settings.LFR_AUDIT_RETENTION.days < max(days, EU_MIN_LOG_RETENTION_DAYS):
+        # The database prunes the audit log by LFR_AUDIT_RETENTION_DAYS on its own.
+        errors.append(
+            Error(
+                f"LFR_AUDIT_RETENTION_DAYS is {settings.LFR_AUDIT_RETENTION.days}, shorter than "
+                "the EU AI Act log retention; the audit trail is such a log.",
+                hint="Raise LFR_AUDIT_RETENTION_DAYS and run manage.py audit_db_roles.",
+                id="lfr_portal.E041",
+            )
+        )
+    return errors
+
+
 @register(Tags.security, deploy=True)
 def camera_sources_in_production(app_configs, **kwargs):
     warnings = []

@@ -21,6 +21,8 @@ from .models import (
     EntryResponse,
     IdentityCheck,
     Outcome,
+    PerceivedEthnicity,
+    PerceivedSex,
     UseCase,
 )
 from .models.deployments import EDITABLE_FIELDS
@@ -29,7 +31,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-EU_FIELDS = ("eu_urgency", "eu_urgency_reason")
+EU_FIELDS = ("eu_urgency", "eu_urgency_reason", "eu_purpose")
 
 
 def _limited_formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
@@ -74,11 +76,35 @@ class DeploymentForm(forms.ModelForm):
             "critical_threat_reason": "The critical threat",
             "eu_urgency": "Urgency declared (EU AI Act: start before the independent decision)",
             "eu_urgency_reason": "The urgency",
+            "eu_purpose": "EU AI Act purpose (Art. 5(1)(h))",
+            # Offered in every mode: a safeguard a force may choose wherever it operates.
+            "second_person_verification": (
+                "A second person verifies each alert before it is sent for engagement"
+            ),
+            "grounds_references": "Intelligence or crime references",
+            "grounds_crime_figures": "The crime problem, in figures",
+            "grounds_alternatives": "Alternatives considered",
+            "why_here_summary": "Why here, for the public",
         }
         help_texts = {
             "use_case_other": "Required for 'Other'.",
             "justification": (
                 "Why LFR is necessary here, and why it is proportionate to the purpose."
+            ),
+            # The "where" case (Bridges v South Wales Police, 2020); approval needs all four.
+            "grounds_references": (
+                "The intelligence reports or crime references that point to this place and time."
+            ),
+            "grounds_crime_figures": (
+                "The crime problem here in figures: offences, period and source."
+            ),
+            "grounds_alternatives": (
+                "What else was considered (patrols, CCTV, targeted arrests) and why it is not "
+                "enough."
+            ),
+            "why_here_summary": (
+                "In plain language, at most 1000 characters; published on the public page "
+                "once the deployment is authorised. Nothing that identifies anyone."
             ),
         }
         widgets = {
@@ -88,6 +114,10 @@ class DeploymentForm(forms.ModelForm):
             "calibration_override_reason": forms.Textarea(attrs={"rows": 2}),
             "critical_threat_reason": forms.Textarea(attrs={"rows": 2}),
             "eu_urgency_reason": forms.Textarea(attrs={"rows": 2}),
+            "grounds_references": forms.Textarea(attrs={"rows": 3}),
+            "grounds_crime_figures": forms.Textarea(attrs={"rows": 3}),
+            "grounds_alternatives": forms.Textarea(attrs={"rows": 3}),
+            "why_here_summary": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -157,6 +187,14 @@ class EntryForm(forms.Form):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Offence or reason")
     legal_basis = forms.CharField(max_length=300)
+    offence_max_sentence_years = forms.IntegerField(
+        min_value=0,
+        max_value=99,
+        required=False,
+        label="Maximum sentence for the offence (years)",
+        help_text="Required for 'Suspected of an offence': the longest custodial sentence the "
+        f"offence carries (life: 99), at least {settings.LFR_SUSPECT_OFFENCE_MIN_YEARS} years.",
+    )
     reference_number = forms.CharField(max_length=100, label="Custody or case reference")
     image_source = forms.CharField(max_length=200, label="Where the image came from")
     image_date = forms.DateField(widget=DATE, label="Date of the image")
@@ -167,6 +205,31 @@ class EntryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Extra justification for a person under 18",
     )
+
+
+class WatchlistFinaliseForm(forms.Form):
+    """Finalising: the manager confirms every entry is still sought as of a stated time."""
+
+    still_wanted_as_of = StorableDateTimeField(
+        widget=DATETIME,
+        label="Checked as of",
+        help_text="When you last checked each entry against the force's records.",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm every entry is still wanted, still missing or still a risk as of "
+        "the time above.",
+        error_messages={
+            "required": "Finalising needs your confirmation that every entry is "
+            "still wanted, missing or a risk."
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "finalise")
+        super().__init__(*args, **kwargs)
+        self.fields["still_wanted_as_of"].initial = timezone.localtime().replace(
+            second=0, microsecond=0
+        )
 
 
 class EntryReferenceForm(forms.Form):
@@ -252,6 +315,15 @@ class EngagementResultForm(forms.Form):
     complaints_route_given = _yes_no("Told how to complain")
     not_engaged_reason = forms.CharField(
         max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why not"
+    )
+    # Optional; published only in aggregate, small numbers suppressed.
+    perceived_sex = forms.ChoiceField(
+        choices=PerceivedSex.choices, required=False, label="Sex, as you perceived it"
+    )
+    perceived_ethnicity = forms.ChoiceField(
+        choices=PerceivedEthnicity.choices,
+        required=False,
+        label="Ethnic group, as you perceived it",
     )
 
 

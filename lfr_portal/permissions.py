@@ -131,6 +131,61 @@ def can_manage_holds(user: Any) -> bool:
     return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
 
 
+def can_record_eu_request(user: Any, deployment: Deployment) -> bool:
+    """EU mode: the request to the authority is recorded by its planner or an authorising
+    officer; only an authorising officer records the authority's decision (require_ao)."""
+    return can_manage_deployment(user, deployment)
+
+
+def can_record_authority_notice(user: Any, deployment: Deployment) -> bool:
+    """EU mode: notices to the market-surveillance and data-protection authorities are
+    recorded by its planner, an authorising officer or a compliance officer (who often
+    sends them)."""
+    return can_manage_deployment(user, deployment) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
+def can_verify_alert(user: Any, deployment: Deployment) -> bool:
+    """Art. 14(5): the second person who verifies an alert is an operator of the
+    deployment or an authorising officer; the service also refuses its adjudicator."""
+    return can_operate(user, deployment) or is_authorising_officer(user)
+
+
+def can_sign_off_review(user: Any, deployment: Deployment) -> bool:
+    """A post-deployment review: any authorising officer but the deployment's own planner
+    (four eyes). The officer who approved it may sign: they answer for the authorisation."""
+    return can_decide_deployment(user, deployment)
+
+
+def can_record_complaints(user: Any) -> bool:
+    """Complaints about LFR use are recorded and closed by compliance or authorising officers."""
+    return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
+def can_manage_policies(user: Any) -> bool:
+    """Authorising and compliance officers add documents to the policy library, upload
+    versions and decide which versions the public may read."""
+    return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
+def can_pin_policies(user: Any, deployment: Deployment) -> bool:
+    """Its planner or an authorising officer pins the policy versions a deployment relies
+    on, while it is a draft or awaits a decision."""
+    return can_manage_deployment(user, deployment) and deployment.status in (S.DRAFT, S.SUBMITTED)
+
+
+def can_answer_subject_access(user: Any) -> bool:
+    """The data protection officer (a compliance officer) answers subject access requests.
+    Authorising officers already see the watchlists they decide; a search across every
+    deployment by reference is the DPO's tool alone."""
+    return has_role(user, Role.COMPLIANCE_OFFICER)
+
+
+def can_read_period_reports(user: Any) -> bool:
+    """The annual report and the quarterly oversight pack, with exact figures: authorising
+    and compliance officers (the public has its own version, small numbers suppressed)."""
+    return is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER)
+
+
 def can_see_biometrics(user: Any) -> bool:
     """Compliance officers read everything except biometric images."""
     return has_role(user, Role.AUTHORISING_OFFICER, Role.WATCHLIST_MANAGER, Role.OPERATOR)

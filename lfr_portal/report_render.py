@@ -30,6 +30,7 @@ from reportlab.platypus import (
 from .models import AuditCheckpoint, Deployment, EntryCategory
 from .selectors.engagement_figures import figure_rows
 from .selectors.reports import DeploymentRecord
+from .selectors.reviews import review_figure_rows
 
 STYLES = getSampleStyleSheet()
 GRID = TableStyle(
@@ -235,6 +236,28 @@ def _engagement(record: DeploymentRecord) -> list[Flowable]:
     ]
 
 
+def _review(record: DeploymentRecord) -> list[Flowable]:
+    review = record.review
+    if review is None:
+        return []
+    if review.signed_off_by is not None:
+        state = (
+            f"Signed off by {review.signed_off_by.get_username()} at "
+            f"{_when(review.signed_off_at)}; due by {_when(review.due_by)}."
+        )
+    else:
+        state = f"Opened {_when(review.opened_at)}; not signed off; due by {_when(review.due_by)}."
+    story: list[Flowable] = [
+        _p("Post-deployment review", "Heading2"),
+        _p(state),
+        _table(["Figure", "Count"], review_figure_rows(review.figures)),
+    ]
+    story += _long_text("Findings", review.findings)
+    story += _long_text("Lessons", review.lessons)
+    story += _long_text("Summary for the public", review.public_summary)
+    return story
+
+
 def _audit_trail(record: DeploymentRecord, checkpoint: AuditCheckpoint) -> list[Flowable]:
     rows = [
         (e.seq, _when(e.occurred_at), e.actor_username, label, e.reason, e.row_hash[:16] + "…")
@@ -266,6 +289,7 @@ def deployment_record_pdf(
         *_on_the_ground(record),
         *_alerts_and_deletions(record),
         *_engagement(record),
+        *_review(record),
         *_audit_trail(record, checkpoint),
     ]
     buffer = io.BytesIO()

@@ -7,13 +7,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Deployment, DeploymentStatus
+from .selectors.eu_mode import lapsed_urgent_deployment_ids
 from .selectors.webhooks import stalled_delivery_ids
 from .services.accuracy import alerts_flag_overdue
 from .services.audit import audit_prune, audit_tree_head_tick, audit_verification_record
 from .services.deployment_lifecycle import deployment_complete_if_window_ended
+from .services.eu_urgency import deployment_eu_outputs_delete, deployment_eu_urgent_enforce
 from .services.holds import alert_holds_remind
 from .services.recognition import alert_crops_store as store_alert_crops
 from .services.retention import retention_apply
+from .services.reviews import reviews_open_missing
 from .services.system import worker_heartbeat_record
 from .services.webhooks import WebhookDeliveryFailed, webhook_delivery_attempt
 
@@ -32,6 +35,23 @@ def enforce_windows():
     ).values_list("id", flat=True)
     for deployment_id in ended:
         deployment_complete_if_window_ended(deployment_id=deployment_id)
+
+
+@shared_task(name="lfr_portal.eu_enforce_urgency", soft_time_limit=240, time_limit=270)
+def eu_enforce_urgency() -> list[int]:
+    """EU AI Act mode: stop every urgent deployment still without a granted decision at
+    the end of its window, and delete what it produced (beat: every minute)."""
+    ids = lapsed_urgent_deployment_ids()
+    for deployment_id in ids:
+        deployment_eu_urgent_enforce(deployment_id=deployment_id)
+    return ids
+
+
+@shared_task(name="lfr_portal.eu_deployment_data_delete", soft_time_limit=240, time_limit=270)
+def eu_deployment_data_delete(deployment_id: int) -> dict[str, int]:
+    """Delete everything a deployment refused authorisation produced (sent on refusal;
+    apply_retention catches any this missed)."""
+    return deployment_eu_outputs_delete(deployment_id=deployment_id)
 
 
 @shared_task(name="lfr_portal.audit_checkpoint", soft_time_limit=50, time_limit=60)
@@ -105,3 +125,10 @@ def webhook_resend_stalled() -> int:
     for delivery_id in ids:
         webhook_deliver.apply_async(args=[delivery_id])
     return len(ids)
+
+
+@shared_task(name="lfr_portal.open_missing_reviews", soft_time_limit=300, time_limit=330)
+def open_missing_reviews() -> int:
+    """Open the post-deployment review of any ended deployment that went live and has
+    none (beat: hourly); idempotent, a deployment's review opens once."""
+    return reviews_open_missing()

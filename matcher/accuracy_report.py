@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lfr_portal.stats import Proportion, percent
+from lfr_portal.stats import Proportion, percent, proportion
 
 SIGNIFICANCE = 0.05
 
@@ -63,6 +63,19 @@ class GroupRow:
 
 
 @dataclass
+class HeldOutRow:
+    """One fold of --cross-check: the threshold chosen on the other sets, the errors
+    counted on this one alone."""
+
+    held_out: str
+    calibrated_on: list[str]
+    threshold: float
+    target_reached: bool
+    fmr: Proportion
+    fnmr: Proportion
+
+
+@dataclass
 class ReportData:
     engine: str
     engine_label: str
@@ -81,6 +94,9 @@ class ReportData:
     tests: int = 0
     bonferroni_alpha: float = SIGNIFICANCE
     unmatched: dict[str, list[str]] = field(default_factory=dict)
+    # With --cross-check: the target FMR and one row per held-out set.
+    target_fmr: float | None = None
+    held_out: list[HeldOutRow] = field(default_factory=list)
 
 
 def det_points(
@@ -180,7 +196,7 @@ code { word-break: break-all; }
 
 def render(data: ReportData) -> str:
     """The whole report as one self-contained HTML page."""
-    parts = _summary(data) + _findings(data) + _method(data)
+    parts = _summary(data) + _findings(data) + _held_out(data) + _method(data)
     for attribute in dict.fromkeys(row.attribute for row in data.rows):
         parts += _attribute_section(data, attribute)
     png = det_png([data.overall], title="DET, all identities", threshold=data.threshold)
@@ -253,6 +269,44 @@ def _findings(data: ReportData) -> list[str]:
             f"at the Bonferroni-corrected level {_alpha(data.bonferroni_alpha)} "
             f"({data.tests} comparisons).</p>"
         )
+    return parts
+
+
+def _held_out(data: ReportData) -> list[str]:
+    """The leave-one-set-out table: error rates on faces no threshold was chosen on."""
+    if not data.held_out:
+        return []
+    e = html.escape
+    target = f" {data.target_fmr:g}" if data.target_fmr is not None else ""
+    parts = [
+        "<h2>Held out: faces not used for calibration</h2>",
+        f"<p>Each set left out in turn: the threshold is chosen for the target FMR{target} "
+        "per pair on the other sets pooled, then errors are counted on the held-out set "
+        "alone.</p>",
+        "<table>",
+        "<thead><tr><th>Held-out set</th><th>Calibrated on</th><th>Threshold</th>"
+        "<th>FMR per pair</th><th>FNMR per pair</th></tr></thead>",
+        "<tbody>",
+    ]
+    for row in data.held_out:
+        note = "" if row.target_reached else " (target not reachable on the others)"
+        parts.append(
+            f"<tr><td>{e(row.held_out)}</td><td>{e(' + '.join(row.calibrated_on))}</td>"
+            f"<td>{row.threshold:.3f}{note}</td><td>{_ci(row.fmr)}</td>"
+            f"<td>{_ci(row.fnmr)}</td></tr>"
+        )
+    fmr = proportion(
+        sum(r.fmr.count for r in data.held_out), sum(r.fmr.total for r in data.held_out)
+    )
+    fnmr = proportion(
+        sum(r.fnmr.count for r in data.held_out), sum(r.fnmr.total for r in data.held_out)
+    )
+    parts += [
+        f"<tr><th>Every set once</th><td>–</td><td>–</td><td>{_ci(fmr)}</td>"
+        f"<td>{_ci(fnmr)}</td></tr>",
+        "</tbody>",
+        "</table>",
+    ]
     return parts
 
 

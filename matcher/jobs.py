@@ -56,6 +56,7 @@ from matcher.sources import (
     parse_source,
 )
 from matcher.stream_recovery import STOP_CHECK_SECONDS, open_with_retry, reconnect
+from matcher.watchlist_enrolment import enrol_again_if_stale
 
 # Logs name cameras and counts, never faces: no box, score or vector of a
 # passer-by is ever formatted into a message.
@@ -176,7 +177,7 @@ def _run(
             return opened
         session = opened
     svc.camera_state_set(booking_id=context.booking_id, state=CameraState.RUNNING)
-    _load_watchlist(session, context, engine)
+    _load_watchlist(session, context, engine, store)
     session.chunk_index = context.chunk_index
     clock = _Clock(deadline=time.monotonic() + time_budget)
     while True:
@@ -402,10 +403,16 @@ def _fail(store: RecognitionStore, exc: SourceError) -> str:
     return JobOutcome.FAILED
 
 
-def _load_watchlist(session: _Session, context: CameraJobContext, engine: Engine) -> None:
+def _load_watchlist(
+    session: _Session, context: CameraJobContext, engine: Engine, store: RecognitionStore
+) -> None:
     key = (context.deployment_id, context.engine)
     if session.matrix_key != key:
-        entry_ids, matrix = watchlist_matrix(context.deployment_id, context.engine, engine.dim)
+        # Only embeddings of the version this engine makes are compared with its faces.
+        enrol_again_if_stale(context.deployment_id, engine, beat=store.heartbeat)
+        entry_ids, matrix = watchlist_matrix(
+            context.deployment_id, engine.embedding_name, engine.dim
+        )
         session.tracks.set_watchlist(entry_ids, matrix)
         session.matrix_key = key
 

@@ -22,6 +22,9 @@ from tests.factories import (
 
 def complete_draft(**kwargs):
     """A draft with documents and a camera: ready to submit."""
+    if settings.LFR_EU_AI_ACT_MODE:
+        # Wanted entries of an offence carrying 10 years (authorised_watchlist) fit it.
+        kwargs.setdefault("eu_purpose", "suspect_localisation")
     deployment = DeploymentFactory(**kwargs)
     kinds = [DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT]
     if settings.LFR_EU_AI_ACT_MODE:
@@ -36,7 +39,9 @@ def authorised_watchlist(deployment, *, entries=2, ao=None):
     adder = user_with_role(Role.WATCHLIST_MANAGER)
     approver = user_with_role(Role.WATCHLIST_MANAGER)
     for _ in range(entries):
-        entry = EntryFactory(watchlist=deployment.watchlist, added_by=adder)
+        entry = EntryFactory(
+            watchlist=deployment.watchlist, added_by=adder, offence_max_sentence_years=10
+        )
         wl.watchlist_entry_approve(actor=approver, entry=entry)
     ao = ao or user_with_role(Role.AUTHORISING_OFFICER)
     return wl.watchlist_approve(actor=ao, watchlist=deployment.watchlist)
@@ -67,7 +72,9 @@ def ready_to_go_live(operator=None, **kwargs):
         placed_at=timezone.now() - timedelta(minutes=5),
     )
     manager = user_with_role(Role.WATCHLIST_MANAGER)
-    wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    wl.watchlist_finalise(
+        actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+    )
     if operator is not None:
         staff.deployment_operator_assign(
             actor=deployment.created_by, deployment=deployment, operator=operator
@@ -128,7 +135,11 @@ def live_with_real_watchlist(operator, source_url, references, *, start=True, **
         location_name="Entrance",
         placed_at=timezone.now() - timedelta(minutes=5),
     )
-    wl.watchlist_finalise(actor=manager_for_finalise(), watchlist=deployment.watchlist)
+    wl.watchlist_finalise(
+        actor=manager_for_finalise(),
+        watchlist=deployment.watchlist,
+        still_wanted_as_of=timezone.now(),
+    )
     staff.deployment_operator_assign(
         actor=deployment.created_by, deployment=deployment, operator=operator
     )

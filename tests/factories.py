@@ -83,6 +83,13 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
     latitude = Decimal("51.539000")
     longitude = Decimal("-0.142600")
     radius_m = 150
+    # The "where" case the authorising officer needs before approving.
+    grounds_references = "CAD 4411/24; intelligence report IR-2024-0193 (robbery series)."
+    grounds_crime_figures = "38 street robberies within 200 m in the last 90 days (force CRIS)."
+    grounds_alternatives = "High-visibility patrols for six weeks; robberies continued."
+    why_here_summary = (
+        "Robberies near the station have risen; people wanted for them are seen here."
+    )
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=8))
     engine = "opencv-sface"

@@ -21,6 +21,8 @@ from ..models import (
     EntryCategory,
     IdentityCheck,
     LaterOutcome,
+    PerceivedEthnicity,
+    PerceivedSex,
 )
 from ..selectors.alerts import alerts_visible_to
 from ..selectors.deployments import deployment_get
@@ -92,6 +94,8 @@ class EngagementOutputSerializer(ApiSerializer):
     held_minutes = serializers.IntegerField(allow_null=True)
     explanation_given = serializers.BooleanField(allow_null=True)
     complaints_route_given = serializers.BooleanField(allow_null=True)
+    perceived_sex = EnumField(PerceivedSex)
+    perceived_ethnicity = EnumField(PerceivedEthnicity)
     result_recorded_at = serializers.DateTimeField(allow_null=True)
     outcome = EnumField(EngagementOutcome)
     arrest_category = serializers.CharField()
@@ -213,6 +217,18 @@ class EngagementResultApi(RoleApi):
         )
         explanation_given = serializers.BooleanField(required=False, allow_null=True)
         complaints_route_given = serializers.BooleanField(required=False, allow_null=True)
+        perceived_sex = EnumField(
+            PerceivedSex,
+            required=False,
+            allow_blank=True,
+            help_text="Optional, a person stopped only: sex as the officer perceived it.",
+        )
+        perceived_ethnicity = EnumField(
+            PerceivedEthnicity,
+            required=False,
+            allow_blank=True,
+            help_text="Optional, a person stopped only: ethnic group as the officer perceived it.",
+        )
 
     @_action_schema(request=InputSerializer)
     def post(self, request: Request, public_id: UUID) -> Response:

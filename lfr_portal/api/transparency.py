@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -25,7 +25,9 @@ from ..public_cache import public_cache
 from ..selectors import engagement_figures as figures
 from ..selectors import transparency as public
 from ..selectors import transparency_evidence as evidence
+from ..selectors.foi_figures import with_foi
 from .common import ApiSerializer, EnumField
+from .transparency_foi import FoiFields, PublishedCountField
 
 TAGS = ["open data"]
 
@@ -69,28 +71,7 @@ def _filters(request):
     return query.filters()
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "minimum": 0},
-            {"type": "string", "pattern": "^fewer than [0-9]+$"},
-        ],
-        "description": 'A count of people, or "fewer than N" where it is small enough to '
-        "single someone out (N is the setting LFR_PUBLIC_SUPPRESS_BELOW).",
-    }
-)
-class PublishedCountField(serializers.Field):
-    """A count of people as published: small ones become "fewer than N"."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return figures.suppress(value)
-
-
-class PublicDeploymentSerializer(ApiSerializer):
+class _PublicDeploymentFields(ApiSerializer):
     id = serializers.UUIDField(source="public_id", help_text="Stable public identifier.")
     url = serializers.SerializerMethodField(help_text="The deployment's public page.")
     status = EnumField(public.PublicStatus)
@@ -146,6 +127,10 @@ class PublicDeploymentSerializer(ApiSerializer):
         path = reverse("transparency-deployment", args=[row.public_id])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class PublicDeploymentSerializer(_PublicDeploymentFields, FoiFields):
+    """A public deployment with its figures, then its FOI figures (rows from with_foi)."""
 
 
 class ArrestsByCategorySerializer(ApiSerializer):
@@ -263,7 +248,7 @@ class PublicDeploymentListApi(PublicApi):
     )
     def get(self, request):
         filters = _filters(request)
-        rows = list(public.public_deployment_rows(**filters))
+        rows = with_foi(list(public.public_deployment_rows(**filters)))
         body = {
             "generated_at": timezone.now(),
             "date_from": filters["date_from"],
@@ -296,7 +281,7 @@ class PublicDeploymentCsvApi(PublicApi):
         },
     )
     def get(self, request):
-        rows = public.public_deployment_rows(**_filters(request))
+        rows = with_foi(list(public.public_deployment_rows(**_filters(request))))
         data = PublicDeploymentSerializer(rows, many=True, context={"request": request}).data
         body = {
             "columns": CSV_COLUMNS,
@@ -334,6 +319,7 @@ class PublicDeploymentDetailApi(PublicApi):
         row = public.public_deployment_get(public_id)
         if row is None:
             raise NotFound()
+        row = with_foi([row])[0]
         retention = evidence.public_retention(public_id)
         context = {"request": request}
         body = {

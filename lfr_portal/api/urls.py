@@ -2,7 +2,23 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import accuracy, alerts, cameras, deployments, engagements, field, holds, watchlists
+from . import (
+    accuracy,
+    alerts,
+    cameras,
+    complaints,
+    deployments,
+    engagements,
+    eu_mode,
+    field,
+    holds,
+    period_reports,
+    policies,
+    reviews,
+    subject_access,
+    watchlist_actions,
+    watchlists,
+)
 from .common import NotFoundApi
 from .tokens import ServiceTokenObtainApi
 
@@ -117,6 +133,22 @@ deployment_patterns = [
         field.LeafletRecordApi.as_view(),
         name="api-leaflet-record",
     ),
+    path("<uuid:public_id>/eu/", eu_mode.DeploymentEUStateApi.as_view(), name="api-deployment-eu"),
+    path(
+        "<uuid:public_id>/eu/request/",
+        eu_mode.DeploymentEURequestRecordApi.as_view(),
+        name="api-deployment-eu-request",
+    ),
+    path(
+        "<uuid:public_id>/eu/decision/",
+        eu_mode.DeploymentEUDecisionRecordApi.as_view(),
+        name="api-deployment-eu-decision",
+    ),
+    path(
+        "<uuid:public_id>/eu/notices/",
+        eu_mode.DeploymentAuthorityNoticeRecordApi.as_view(),
+        name="api-deployment-eu-notice",
+    ),
 ]
 
 watchlist_patterns = [
@@ -138,17 +170,17 @@ watchlist_patterns = [
     ),
     path(
         "<uuid:public_id>/finalise/",
-        watchlists.WatchlistFinaliseApi.as_view(),
+        watchlist_actions.WatchlistFinaliseApi.as_view(),
         name="api-watchlist-finalise",
     ),
     path(
         "<uuid:public_id>/enrol/",
-        watchlists.WatchlistEnrolPendingApi.as_view(),
+        watchlist_actions.WatchlistEnrolPendingApi.as_view(),
         name="api-watchlist-enrol-pending",
     ),
     path(
         "<uuid:public_id>/copy-entries/",
-        watchlists.WatchlistCopyEntriesApi.as_view(),
+        watchlist_actions.WatchlistCopyEntriesApi.as_view(),
         name="api-watchlist-copy-entries",
     ),
 ]
@@ -209,6 +241,26 @@ alert_patterns = [
         holds.AlertEvidenceBundleApi.as_view(),
         name="api-alert-evidence-bundle",
     ),
+    path("<uuid:public_id>/verify/", eu_mode.AlertVerifyApi.as_view(), name="api-alert-verify"),
+]
+
+review_patterns = [
+    path("", reviews.ReviewListApi.as_view(), name="api-review-list"),
+    path("<uuid:public_id>/", reviews.ReviewDetailApi.as_view(), name="api-review-detail"),
+    path(
+        "<uuid:public_id>/sign-off/", reviews.ReviewSignOffApi.as_view(), name="api-review-sign-off"
+    ),
+]
+
+complaint_patterns = [
+    path("", complaints.ComplaintListApi.as_view(), name="api-complaint-list"),
+    path("record/", complaints.ComplaintRecordApi.as_view(), name="api-complaint-record"),
+    path("<uuid:public_id>/", complaints.ComplaintDetailApi.as_view(), name="api-complaint-detail"),
+    path(
+        "<uuid:public_id>/outcome/",
+        complaints.ComplaintOutcomeApi.as_view(),
+        name="api-complaint-outcome",
+    ),
 ]
 
 hold_patterns = [
@@ -247,6 +299,17 @@ engagement_patterns = [
     ),
 ]
 
+policy_patterns = [
+    path("", policies.PolicyDocumentListApi.as_view(), name="api-policy-list"),
+    path("create/", policies.PolicyDocumentCreateApi.as_view(), name="api-policy-create"),
+    path("<uuid:public_id>/", policies.PolicyDocumentDetailApi.as_view(), name="api-policy-detail"),
+    path(
+        "<uuid:public_id>/versions/upload/",
+        policies.PolicyVersionUploadApi.as_view(),
+        name="api-policy-version-upload",
+    ),
+]
+
 camera_patterns = [
     path("", cameras.CameraListApi.as_view(), name="api-camera-list"),
     path("create/", cameras.CameraCreateApi.as_view(), name="api-camera-create"),
@@ -282,8 +345,36 @@ urlpatterns = [
     path("alerts/", include(alert_patterns)),
     path("engagements/", include(engagement_patterns)),
     path("holds/", include(hold_patterns)),
+    path("reviews/", include(review_patterns)),
+    path("complaints/", include(complaint_patterns)),
     path("cameras/", include(camera_patterns)),
+    path("policies/", include(policy_patterns)),
+    path(
+        "policy-versions/<uuid:public_id>/publishable/",
+        policies.PolicyVersionPublishableApi.as_view(),
+        name="api-policy-version-publishable",
+    ),
+    path(
+        "deployments/<uuid:public_id>/policy-pins/add/",
+        policies.DeploymentPolicyPinApi.as_view(),
+        name="api-deployment-policy-pin",
+    ),
+    path(
+        "deployments/<uuid:public_id>/policy-pins/remove/",
+        policies.DeploymentPolicyUnpinApi.as_view(),
+        name="api-deployment-policy-unpin",
+    ),
+    path(
+        "subject-access/",
+        subject_access.SubjectAccessLookupApi.as_view(),
+        name="api-subject-access",
+    ),
     path("engines/", accuracy.EngineCalibrationListApi.as_view(), name="api-engine-list"),
+    path(
+        "reports/annual/",
+        period_reports.AnnualReportFiguresApi.as_view(),
+        name="api-annual-report-figures",
+    ),
     # Last: any other path under /api/, a malformed UUID included, answers a JSON 404.
     re_path(r"", NotFoundApi.as_view(), name="api-not-found"),
 ]

@@ -1,7 +1,7 @@
 """Watchlists and their entries: building, second approval, authorisation and finalising."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from ..models import (
     WatchlistEntry,
     WatchlistStatus,
 )
+from ..selectors.legality import entry_flags
 from ..selectors.recognition import enrolment_progress
 from ..selectors.watchlists import (
     entries_visible_to,
@@ -75,6 +76,10 @@ class WatchlistDetailApi(RoleApi):
         approved_at = serializers.DateTimeField(allow_null=True)
         finalised_by = serializers.CharField(source="finalised_by.username", allow_null=True)
         finalised_at = serializers.DateTimeField(allow_null=True)
+        still_wanted_as_of = serializers.DateTimeField(allow_null=True)
+        still_wanted_confirmed_by = serializers.CharField(
+            source="still_wanted_confirmed_by.username", allow_null=True
+        )
         destroyed_at = serializers.DateTimeField(allow_null=True)
         enrolment = EnrolmentProgressSerializer(
             help_text="How many entries' reference images have been checked and enrolled."
@@ -96,6 +101,11 @@ def watchlist_detail(request, public_id):
 RESPONSES = ", ".join(EntryResponse.values)
 
 
+class EntryFlagSerializer(ApiSerializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
     """One watchlist entry: never its image or embedding, and `has_image` only for some roles."""
 
@@ -108,6 +118,7 @@ class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
     category = EnumField(EntryCategory)
     reason = serializers.CharField()
     legal_basis = serializers.CharField()
+    offence_max_sentence_years = serializers.IntegerField(allow_null=True)
     reference_number = serializers.CharField()
     image_source = serializers.CharField()
     image_date = serializers.DateField()
@@ -121,6 +132,9 @@ class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
     approved_at = serializers.DateTimeField(allow_null=True)
     decision_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
+    flags = serializers.SerializerMethodField(
+        help_text="What to check: added too long ago, or an image too old."
+    )
     has_image = PresenceField(
         source="reference_image",
         required=False,
@@ -130,6 +144,10 @@ class EntryOutputSerializer(BiometricOutputMixin, ApiSerializer):
 
     class Meta:
         ref_name = "WatchlistEntry"
+
+    @extend_schema_field(EntryFlagSerializer(many=True))
+    def get_flags(self, entry):
+        return EntryFlagSerializer(entry_flags(entry), many=True).data
 
 
 def entry_output(request, public_id):
@@ -183,6 +201,14 @@ class WatchlistEntryAddApi(RoleApi):
             max_length=TEXT_MAX, help_text="The offence, or why the person is sought."
         )
         legal_basis = serializers.CharField(max_length=300)
+        offence_max_sentence_years = serializers.IntegerField(
+            min_value=0,
+            max_value=99,
+            required=False,
+            allow_null=True,
+            help_text="The longest custodial sentence the offence carries, in years (life: 99). "
+            "Required for 'suspect', and at least LFR_SUSPECT_OFFENCE_MIN_YEARS.",
+        )
         reference_number = serializers.CharField(
             max_length=100, help_text="Custody or case reference number."
         )
@@ -394,56 +420,3 @@ class WatchlistApproveApi(RoleApi):
         watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
         services.watchlist_approve(actor=request.user, watchlist=watchlist)
         return Response(watchlist_detail(request, watchlist.public_id))
-
-
-class WatchlistFinaliseApi(RoleApi):
-    """Freezes the authorised list. Accepted only within LFR_WATCHLIST_FINALISE_MAX_AGE
-    (24 hours by default) before the deployment's window starts, so it is valid at the start."""
-
-    allowed_roles = (MANAGER,)
-
-    @_action_schema(output=WATCHLIST)
-    def post(self, request, public_id):
-        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
-        services.watchlist_finalise(actor=request.user, watchlist=watchlist)
-        return Response(watchlist_detail(request, watchlist.public_id))
-
-
-class WatchlistEnrolPendingApi(RoleApi):
-    """Asks the recognition workers to enrol every entry still waiting for its embedding."""
-
-    allowed_roles = (MANAGER,)
-
-    class OutputSerializer(ApiSerializer):
-        queued = serializers.IntegerField(help_text="Entries sent for enrolment.")
-
-    @_action_schema(output=OutputSerializer)
-    def post(self, request, public_id):
-        watchlist = watchlists_visible_to(request.user).get(public_id=public_id)
-        queued = entry_photos.watchlist_enrol_pending(actor=request.user, watchlist=watchlist)
-        return Response(self.OutputSerializer({"queued": queued}).data)
-
-
-class WatchlistCopyEntriesApi(RoleApi):
-    """Copies another watchlist's approved entries here; each needs approval again."""
-
-    allowed_roles = (MANAGER,)
-    parser_classes = (JSONParser,)
-
-    class InputSerializer(ApiInputSerializer):
-        source = serializers.UUIDField(help_text="The public_id of the watchlist to copy from.")
-
-    class OutputSerializer(ApiSerializer):
-        copied = serializers.IntegerField()
-
-    @_action_schema(request=InputSerializer, output=OutputSerializer)
-    def post(self, request, public_id):
-        visible = watchlists_visible_to(request.user)
-        target = visible.get(public_id=public_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        source = visible.filter(public_id=serializer.validated_data["source"]).first()
-        if source is None:
-            raise serializers.ValidationError({"source": ["No such watchlist exists."]})
-        copies = services.watchlist_copy_entries(actor=request.user, source=source, target=target)
-        return Response(self.OutputSerializer({"copied": len(copies)}).data)

@@ -23,8 +23,10 @@ from .data import (
     SEEDED_NOTE,
 )
 from .past import PastWriter
+from .policies import demo_policy_library_ensure, demo_policy_pins
 from .records import approved_entry, document_kinds, document_reference, entry_summary, issue_year
 from .state import local_time
+from .where import where_case
 
 # (purpose label, borough, days ahead, start hour, hours); the last awaits a decision.
 FUTURE = [
@@ -45,9 +47,11 @@ class FutureWriter(PastWriter):
         adder, approver = self.by_role(Role.WATCHLIST_MANAGER)[:2]
         operators = self.by_role(Role.OPERATOR)
         today = timezone.localdate(now)
+        policies = demo_policy_library_ensure(aos[0])
         for n, spec in enumerate(FUTURE):
             planner = planners[n % len(planners)]
             deployment = self._future_submitted(n, spec, today, planner)
+            demo_policy_pins(planner, deployment, policies)
             if n == len(FUTURE) - 1:
                 continue  # awaiting the authorising officer's decision
             self._future_watchlist(deployment, adder, approver, rng.randint(150, 600))
@@ -80,6 +84,7 @@ class FutureWriter(PastWriter):
             starts_at=starts,
             ends_at=starts + timedelta(hours=hours),
             expected_faces=int(round(FACES_PER_DEPLOYMENT * hours / 6.2, -3)),
+            **where_case(label, place[1], 900 + n),
         )
         year = issue_year(today)
         for kind in document_kinds():

@@ -20,11 +20,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Camera, Deployment, DocumentKind, EntryCategory, UseCase
+from ..models import Camera, Deployment, DocumentKind, EntryCategory, PolicyVersion, UseCase
 from ..services import deployment_staff as staff
 from ..services import deployments as dep
 from ..services import field
 from ..services import watchlists as wl
+from .policies import demo_policy_library_ensure, demo_policy_pins
+from .where import offence_years, where_case
 
 DEMO_DIR = Path(settings.VAR_DIR) / "demo"
 DEMO_VIDEO = DEMO_DIR / "street_640x360.avi"
@@ -65,7 +67,9 @@ def _cameras() -> list[Camera]:
     ]
 
 
-def _draft(planner: User, site: _Site, cameras: list[Camera]) -> Deployment:
+def _draft(
+    planner: User, site: _Site, cameras: list[Camera], policies: list[PolicyVersion]
+) -> Deployment:
     """A drafted deployment with its documents in date and its cameras booked."""
     deployment = dep.deployment_create(
         actor=planner,
@@ -85,6 +89,7 @@ def _draft(planner: User, site: _Site, cameras: list[Camera]) -> Deployment:
         starts_at=site.starts,
         ends_at=site.starts + timedelta(hours=site.hours),
         expected_faces=15000,
+        **where_case("Robbery hotspot", site.location, 700 + sum(map(ord, site.title)) % 100),
     )
     for i, kind in enumerate(DOCUMENTS):
         dep.deployment_document_set(
@@ -97,6 +102,7 @@ def _draft(planner: User, site: _Site, cameras: list[Camera]) -> Deployment:
         )
     for camera in cameras:
         dep.deployment_camera_add(actor=planner, deployment=deployment, camera=camera)
+    demo_policy_pins(planner, deployment, policies)
     return deployment
 
 
@@ -113,12 +119,14 @@ def _watchlist(
     ids = []
     for i, person in enumerate(truth["watchlist"][:count]):
         photo = root / person["reference_images"][0]
+        category = [EntryCategory.WANTED, EntryCategory.SUSPECT][i % 2]
         entry = wl.watchlist_entry_add(
             actor=users["watchlist"],
             watchlist=deployment.watchlist,
             reference_image=ContentFile(photo.read_bytes(), name=photo.name),
             display_name=demo_name(person["identity"]),
-            category=[EntryCategory.WANTED, EntryCategory.SUSPECT][i % 2],
+            category=category,
+            offence_max_sentence_years=offence_years(category),
             reason="Wanted on warrant for robbery.",
             legal_basis="Warrant issued by Highbury Corner Magistrates' Court",
             reference_number=f"DEMO/{deployment.pk:03d}/{i:04d}",
@@ -157,7 +165,9 @@ def _ready_to_go_live(users: dict[str, User], ready: Deployment, now: datetime) 
         location_name="Oxford Circus station exits",
         distributed_at=now - timedelta(minutes=15),
     )
-    wl.watchlist_finalise(actor=users["watchlist"], watchlist=ready.watchlist)
+    wl.watchlist_finalise(
+        actor=users["watchlist"], watchlist=ready.watchlist, still_wanted_as_of=now
+    )
 
 
 @transaction.atomic
@@ -166,6 +176,7 @@ def demo_deployments_create(users: dict[str, User], truth: dict[str, Any], enrol
     now = timezone.now()
     cameras = _cameras()
     planner = users["planner"]
+    policies = demo_policy_library_ensure(users["compliance"])
     pending = _draft(
         planner,
         _Site(
@@ -178,6 +189,7 @@ def demo_deployments_create(users: dict[str, User], truth: dict[str, Any], enrol
             8,
         ),
         cameras[:2],
+        policies,
     )
     _watchlist(users, pending, truth, 3, enrol)
     dep.deployment_submit(actor=planner, deployment=pending)
@@ -193,6 +205,7 @@ def demo_deployments_create(users: dict[str, User], truth: dict[str, Any], enrol
             6,
         ),
         [],
+        policies,
     )
     ready = _draft(
         planner,
@@ -206,6 +219,7 @@ def demo_deployments_create(users: dict[str, User], truth: dict[str, Any], enrol
             10,
         ),
         cameras[2:],
+        policies,
     )
     _watchlist(users, ready, truth, 5, enrol)
     _ready_to_go_live(users, ready, now)

@@ -28,11 +28,13 @@ from ..models import (
 )
 from ..selectors.retention import alert_rule
 from ..services.audit import audit_record
+from .after import demo_after_seed
 from .data import ENGINE, SEEDED_NOTE
 from .lifecycle import PastLifecycle
 from .plan import Plan, rejection
 from .records import deletion_record
 from .state import fake_digest
+from .where import where_case
 
 # What the lifecycle changes on a deployment after it was inserted as a draft.
 LIFECYCLE_FIELDS = [
@@ -88,6 +90,7 @@ class PastWriter(PastLifecycle):
             self._past_one(plan, by_id[plan.public_id], pool)
         Deployment.objects.bulk_update(deployments, LIFECYCLE_FIELDS)
         self._flush_bulk()
+        demo_after_seed(self, deployments)
         self._write_audit()
 
     def _draft(self, plan: Plan) -> Deployment:
@@ -113,6 +116,7 @@ class PastWriter(PastLifecycle):
             expected_faces=round(plan.faces, -3),
             calibration_override_reason=CALIBRATION_OVERRIDE,
             created_by=plan.planner,
+            **where_case(plan.title.split(":")[0], plan.place, plan.index),
         )
 
     def _reference_pool(self) -> list[tuple[str, str]]:

@@ -47,6 +47,7 @@ from .data import (
 )
 from .plan import Plan
 from .state import HistoryState, fake_digest
+from .where import offence_years
 
 
 def document_kinds() -> list[str]:
@@ -86,6 +87,7 @@ def approved_entry(
         category=category,
         reason=reason,
         legal_basis=basis,
+        offence_max_sentence_years=offence_years(category),
         reference_number=reference,
         image_source=source,
         image_date=image_date,

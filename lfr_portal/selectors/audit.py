@@ -56,6 +56,13 @@ ACTION_LABELS = {
     "deployment.reject": "Deployment rejected",
     "deployment.independent_approve": "Independent authorisation granted",
     "deployment.independent_reject": "Independent authorisation refused",
+    # What eu_mode writes (the two above are kept for any row already written under them).
+    "deployment.independent_granted": "Independent authorisation granted",
+    "deployment.independent_refused": "Independent authorisation refused: all processing stopped",
+    "deployment.eu_request": "Request to the authorising authority recorded",
+    "deployment.eu_urgency_lapsed": "Stopped: no authorisation by the end of the urgency window",
+    "deployment.authority_notice": "Notice to a market-surveillance or data-protection authority",
+    "alert.verify": "Alert verified by a second person",
     "deployment.start": "Deployment went live",
     "deployment.stop": "Deployment stopped",
     "deployment.suspend": "Deployment suspended",
@@ -97,6 +104,19 @@ ACTION_LABELS = {
     "webhook.subscription_create": "Webhook subscription created",
     "webhook.subscription_update": "Webhook subscription changed",
     "webhook.subscription_delete": "Webhook subscription deleted",
+    "review.open": "Post-deployment review opened",
+    "review.sign_off": "Post-deployment review signed off",
+    "complaint.record": "Complaint recorded",
+    "complaint.outcome": "Complaint outcome recorded",
+    "policy.document_create": "Policy document added to the library",
+    "policy.version_upload": "Policy version uploaded",
+    "policy.version_publishable": "Policy version marked publishable",
+    "policy.version_unpublishable": "Policy version withdrawn from publication",
+    "deployment.policy_pin": "Policy version pinned to a deployment",
+    "deployment.policy_unpin": "Policy version unpinned from a deployment",
+    "subject_access.lookup": "Subject access lookup",
+    "report.annual": "Annual report produced",
+    "report.oversight_pack": "Quarterly oversight pack produced",
 }
 GROUP_LABELS = {
     "account": "Accounts",
@@ -112,6 +132,11 @@ GROUP_LABELS = {
     "signage": "Signage",
     "watchlist": "Watchlists",
     "webhook": "Events sent to other systems",
+    "review": "Post-deployment reviews",
+    "complaint": "Complaints",
+    "policy": "The policy library",
+    "subject_access": "Subject access",
+    "report": "Annual reports and oversight packs",
 }
 # Any well-formed code is accepted as a filter, so actions added later still filter.
 ACTION_CODE = re.compile(r"^[a-z_]+\.(?:[a-z_.]+)?$")

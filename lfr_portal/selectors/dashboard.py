@@ -33,6 +33,7 @@ from .accuracy import overdue_alerts_for, suspended_deployments_for
 from .alerts import alerts_visible_to, crops_waiting_for
 from .deployments import deployments_visible_to
 from .notifications import unread_notifications
+from .reviews import reviews_overdue_for
 from .watchlists import entries_visible_to, watchlists_visible_to
 from .webhooks import webhook_failures_for
 
@@ -364,6 +365,8 @@ def dashboard_for(user: Viewer) -> dict[str, Any]:
     sections.update(_watchlist_sections(user))
     if has_role(user, Role.DEPLOYMENT_PLANNER, Role.AUTHORISING_OFFICER, Role.COMPLIANCE_OFFICER):
         sections["documents_expiring"] = documents_expiring(user, deployments)
+    if is_authorising_officer(user) or has_role(user, Role.COMPLIANCE_OFFICER):
+        sections["post_deployment_reviews_overdue"] = reviews_overdue_for(user, limit=LIMIT)
     if has_role(user, Role.COMPLIANCE_OFFICER):
         sections["overdue_reviews"] = overdue_reviews(user)
         sections["lapsed_holds"] = lapsed_holds(user)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from ..permissions import (
     has_role,
     is_authorising_officer,
 )
+from .eu_mode import go_live_detail
 from .readiness import (
     Problem,
     finalise_hours,
@@ -146,7 +146,7 @@ MET_DETAILS: dict[str, Callable[[Deployment, datetime], str | None]] = {
     "unchanged": lambda d, now: "Nothing changed since approval.",
     "signs": _signs_detail,
     "finalised": _finalised_detail,
-    "eu": lambda d, now: "Recorded." if settings.LFR_EU_AI_ACT_MODE else None,
+    "eu": lambda d, now: go_live_detail(d),
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,29 +31,12 @@ from ..models import (
 )
 from .accuracy import calibration_problem
 from .deployments import overlapping_booking
+from .eu_mode import eu_approval_problems, eu_go_live_problem
+from .legality import grounds_problems
+from .policies import pin_review_problems, pins_changed_problem, pins_snapshot
+from .problems import Problem
 
 S = DeploymentStatus
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One unmet rule: a stable code for screens and clients, and the sentence naming it.
-
-    Screens match on the code, never on the words, so rewording a rule cannot
-    silently detach it from its line in a checklist.
-    """
-
-    code: str
-    message: str
-    # The form or API field the rule concerns, or "" when it concerns no single field.
-    field: str = ""
-    severity: Literal["blocker", "advisory"] = "blocker"
-
-    def __str__(self) -> str:
-        return self.message
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "field": self.field, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -188,7 +171,10 @@ def _document_problems(deployment: Deployment, today: date) -> list[Problem | No
         kinds += list(REQUIRED_DOCUMENTS_EU)
     documents = {d.kind: d for d in deployment.documents.all()}
     last_day = timezone.localdate(deployment.ends_at) if deployment.ends_at else today
-    return [_document_problem(kind, documents.get(kind), today, last_day) for kind in kinds]
+    return [
+        *(_document_problem(kind, documents.get(kind), today, last_day) for kind in kinds),
+        *pin_review_problems(deployment, last_day),
+    ]
 
 
 def _engine_problems(deployment: Deployment, now: datetime) -> list[Problem | None]:
@@ -264,11 +250,13 @@ def approval_problems(deployment: Deployment, *, include_watchlist: bool = True)
     return _present(
         [
             *_description_problems(deployment),
+            *grounds_problems(deployment),
             *_window_problems(deployment, now),
             *_document_problems(deployment, timezone.localdate(now)),
             *_engine_problems(deployment, now),
             *_camera_problems(deployment),
             *(_watchlist_problems(deployment) if include_watchlist else []),
+            *eu_approval_problems(deployment, include_watchlist=include_watchlist),
         ]
     )
 
@@ -294,6 +282,7 @@ def authorisation_snapshot(deployment: Deployment) -> dict[str, Any]:
         ),
         "watchlist": str(watchlist.public_id),
         "watchlist_entries": watchlist.entries.filter(status="approved").count(),
+        "policy_versions": pins_snapshot(deployment),
     }
 
 
@@ -310,7 +299,7 @@ SNAPSHOT_WORDS = (
 def _unchanged_problems(deployment: Deployment) -> list[Problem | None]:
     current = authorisation_snapshot(deployment)
     approved = deployment.authorised_snapshot or {}
-    problems: list[Problem | None] = []
+    problems: list[Problem | None] = [pins_changed_problem(deployment, approved)]
     if current["cameras"] != approved.get("cameras"):
         problems.append(
             Problem(
@@ -344,23 +333,6 @@ def _finalised_problem(deployment: Deployment) -> Problem | None:
     return None
 
 
-def _eu_problem(deployment: Deployment) -> Problem | None:
-    if not settings.LFR_EU_AI_ACT_MODE:
-        return None
-    if deployment.eu_authorisation_decision == "refused":
-        return Problem("eu_refused", "The independent authority refused authorisation.")
-    has_authority = deployment.documents.filter(
-        kind=DocumentKind.INDEPENDENT_AUTHORISATION
-    ).exists()
-    if not has_authority and not deployment.eu_urgency:
-        return Problem(
-            "eu_no_authorisation",
-            "No judicial or independent authorisation is recorded, and no urgency is declared.",
-            field="eu_urgency",
-        )
-    return None
-
-
 def signs_up(deployment: Deployment, now: datetime) -> int:
     """How many signs are recorded as up at the location now."""
     return int(deployment.signage.filter(placed_at__lte=now, removed_at__isnull=True).count())
@@ -388,7 +360,7 @@ def go_live_problems(deployment: Deployment, *, now: datetime | None = None) -> 
             *_unchanged_problems(deployment),
             None if signs_up(deployment, now) else no_signs,
             _finalised_problem(deployment),
-            _eu_problem(deployment),
+            eu_go_live_problem(deployment),
         ]
     )
 

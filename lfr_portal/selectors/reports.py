@@ -14,6 +14,7 @@ from ..models import (
     DeploymentDocument,
     EntryStatus,
     LeafletRecord,
+    PostDeploymentReview,
     SignageRecord,
     Watchlist,
 )
@@ -37,6 +38,8 @@ class DeploymentRecord:
     audit_rows: list[tuple[AuditEvent, str]]
     # What engagement on the street found (exact: the record is not published).
     engagement: EngagementFigures | None = None
+    # The post-deployment review, once the deployment has ended after going live.
+    review: PostDeploymentReview | None = None
 
 
 def _watchlist_of(deployment: Deployment) -> Watchlist | None:
@@ -76,4 +79,7 @@ def deployment_record(deployment: Deployment) -> DeploymentRecord:
         references_kept=deployment.watchlist_references.count(),
         audit_rows=[(e, action_label(e.action)) for e in events.order_by("seq")],
         engagement=deployment_engagement_figures(deployment),
+        review=PostDeploymentReview.objects.select_related("signed_off_by")
+        .filter(deployment=deployment)
+        .first(),
     )

@@ -21,6 +21,7 @@ from ..models import (
     WatchlistStatus,
     WebhookDelivery,
 )
+from .eu_mode import forfeited_deployments, log_retention
 
 C = RetentionCategory
 
@@ -29,6 +30,10 @@ ALERT_RULE = "alert images: {days:g} days after capture"
 SIGNAGE_RULE = "signage photos: {days:g} days after placing"
 WATCHLIST_RULE = "watchlist biometrics: destroyed after the deployment ended or was refused"
 REFUSED_RULE = "EU AI Act: independent authorisation refused, all outputs deleted"
+LAPSED_RULE = (
+    "EU AI Act: urgent use without a granted authorisation at the end of its window, "
+    "all outputs deleted"
+)
 
 
 def days(delta: timedelta) -> float:
@@ -41,6 +46,24 @@ def alert_rule() -> str:
 
 def signage_rule() -> str:
     return SIGNAGE_RULE.format(days=days(settings.LFR_SIGNAGE_PHOTO_RETENTION))
+
+
+def periods_in_force() -> dict[str, tuple[str, float]]:
+    """Each timed retention rule in force: its key, its label and its period in days.
+    Documents that state retention periods are checked against these."""
+    return {
+        C.ALERT_IMAGES: (C.ALERT_IMAGES.label, days(settings.LFR_ALERT_RETENTION)),
+        C.WATCHLIST_BIOMETRICS: (
+            f"{C.WATCHLIST_BIOMETRICS.label} (after the deployment ends)",
+            days(settings.LFR_WATCHLIST_DESTROY_AFTER),
+        ),
+        C.SIGNAGE_PHOTOS: (C.SIGNAGE_PHOTOS.label, days(settings.LFR_SIGNAGE_PHOTO_RETENTION)),
+        C.AUDIT_ROWS: (C.AUDIT_ROWS.label, days(settings.LFR_AUDIT_RETENTION)),
+        C.WEBHOOK_DELIVERIES: (
+            C.WEBHOOK_DELIVERIES.label,
+            days(settings.LFR_WEBHOOK_DELIVERY_RETENTION),
+        ),
+    }
 
 
 # --- what is due ------------------------------------------------------------------
@@ -81,12 +104,17 @@ WEBHOOK_RULE = "events sent to other systems, finished and past their retention"
 def due_webhook_deliveries(now: datetime) -> QuerySet[WebhookDelivery]:
     """Events delivered or given up on, older than their retention."""
     finished = Q(delivered_at__isnull=False) | Q(given_up_at__isnull=False)
-    cutoff = now - settings.LFR_WEBHOOK_DELIVERY_RETENTION
+    cutoff = now - log_retention(settings.LFR_WEBHOOK_DELIVERY_RETENTION)
     return WebhookDelivery.objects.filter(finished, created_at__lt=cutoff).order_by("pk")
 
 
-def due_refused_alerts() -> QuerySet[Alert]:
-    return Alert.objects.filter(deployment__eu_authorisation_decision="refused")
+def due_refused_alerts(now: datetime | None = None) -> QuerySet[Alert]:
+    """Every alert of a deployment refused authorisation, or urgent and lapsed (EU mode)."""
+    return Alert.objects.filter(deployment__in=forfeited_deployments(now).values("pk"))
+
+
+def forfeit_rule(deployment: Deployment) -> str:
+    return REFUSED_RULE if deployment.eu_authorisation_decision == "refused" else LAPSED_RULE
 
 
 PlanLine = tuple[str, Deployment | None, int, str]
@@ -116,9 +144,9 @@ def retention_plan(now: datetime | None = None) -> list[PlanLine]:
         ).count()
         lines.append((C.WATCHLIST_BIOMETRICS, watchlist.deployment, count, WATCHLIST_RULE))
     lines += _per_deployment(due_signage_photos(now), C.SIGNAGE_PHOTOS, signage_rule())
-    lines += _per_deployment(due_refused_alerts(), C.DEPLOYMENT_DATA, REFUSED_RULE)
+    lines += _per_deployment(due_refused_alerts(now), C.DEPLOYMENT_DATA, REFUSED_RULE)
     audit_due = AuditEvent.objects.filter(
-        occurred_at__lt=now - settings.LFR_AUDIT_RETENTION
+        occurred_at__lt=now - log_retention(settings.LFR_AUDIT_RETENTION)
     ).count()
     if audit_due:
         lines.append((C.AUDIT_ROWS, None, audit_due, "audit rows past their retention"))

@@ -188,6 +188,8 @@ class PublicDeployment(FalseAlertRates):
     engagements: int
     confirmed_after_engagement: int
     misidentified_after_engagement: int
+    # Its FOI figures (selectors/foi_figures.with_foi), where a page or file shows them.
+    foi: Any = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "PublicDeployment":

@@ -216,23 +216,25 @@ def alerts_flag_overdue(*, now: datetime | None = None, batch_size: int = 200) -
 def calibration_baseline_ensure(
     *, apps: Apps | None = None, using: str = "default"
 ) -> CalibrationRecord | None:
-    """Give the default engine the shipped calibration when it has none at all.
+    """Give the default engine the shipped calibration when it has none of its own.
 
     Run after every migrate (and after the flush that tests do): a fresh database
-    gets it, one with any calibration of the engine is left alone. It carries the day
-    the project measured it, so LFR_CALIBRATION_MAX_AGE_DAYS runs from the measurement
-    and a new installation does not restart the clock. A baseline written by an earlier
-    version with its installation date gets the measurement date. Installation data,
-    like the roles: no audit row.
+    gets it, one with a calibration the force recorded is left alone. One holding only
+    an earlier shipped baseline (another embedding version, say) gets this one beside
+    it, as the latest. It carries the day the project measured it, so
+    LFR_CALIBRATION_MAX_AGE_DAYS runs from the measurement and a new installation does
+    not restart the clock; this baseline's record written with its installation date
+    gets the measurement date. Installation data, like the roles: no audit row.
     """
     try:
         model = apps.get_model("lfr_portal", "CalibrationRecord") if apps else CalibrationRecord
     except LookupError:  # migrated back to before the model existed
         return None
-    records = model.objects.using(using)
-    shipped = records.filter(engine=BASELINE.engine, ran_by_name=BASELINE.ran_by_name)
-    shipped.exclude(measured_at=BASELINE.measured_at).update(measured_at=BASELINE.measured_at)
-    if records.filter(engine=BASELINE.engine).exists():
+    records = model.objects.using(using).filter(engine=BASELINE.engine)
+    shipped = records.filter(ran_by_name=BASELINE.ran_by_name)
+    this_baseline = shipped.filter(description=BASELINE.description)
+    this_baseline.exclude(measured_at=BASELINE.measured_at).update(measured_at=BASELINE.measured_at)
+    if this_baseline.exists() or records.exclude(ran_by_name=BASELINE.ran_by_name).exists():
         return None
     return records.create(
         engine=BASELINE.engine,

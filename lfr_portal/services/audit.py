@@ -128,10 +128,14 @@ def audit_record(
 
 @transaction.atomic
 def audit_read_record(
-    *, actor: AbstractBaseUser | AnonymousUser, changes: dict[str, Any]
+    *,
+    actor: AbstractBaseUser | AnonymousUser,
+    changes: dict[str, Any],
+    action: str = "audit.read",
 ) -> AuditEvent:
-    """Reading the trail is itself on the trail, from the pages and the admin alike."""
-    return audit_record(actor=actor, action="audit.read", changes=changes)
+    """Reading the trail is itself on the trail, from the pages and the admin alike; so
+    is any other read that must be (a subject access lookup names its own action)."""
+    return audit_record(actor=actor, action=action, changes=changes)
 
 
 # --- signing --------------------------------------------------------------------

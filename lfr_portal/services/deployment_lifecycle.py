@@ -4,7 +4,6 @@ decision is in eu_mode."""
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from ..selectors.readiness import Advisory, go_live_advisories, go_live_problems
 from .audit import audit_record
 from .common import task_send_on_commit
 from .deployment_guards import NotReady, lock, require_ao
+from .reviews import review_open
 from .webhooks import webhook_deployment_emit
 
 S = DeploymentStatus
@@ -75,11 +75,9 @@ def _deployment_start(
     deployment.status = S.LIVE
     deployment.went_live_at = now
     deployment.went_live_by = actor
-    fields = ["status", "went_live_at", "went_live_by", "updated_at"]
-    if settings.LFR_EU_AI_ACT_MODE and deployment.eu_urgency:
-        deployment.eu_authorisation_requested_at = deployment.eu_authorisation_requested_at or now
-        fields.append("eu_authorisation_requested_at")
-    deployment.save(update_fields=fields)
+    # EU mode: the request to the authority is recorded as it was made (eu_mode), never
+    # assumed here; an urgent deployment without a granted decision stops at its window.
+    deployment.save(update_fields=["status", "went_live_at", "went_live_by", "updated_at"])
     deployment.cameras.update(
         state=CameraState.STARTING, state_detail="", chunk_index=0, source_position=0
     )
@@ -125,6 +123,8 @@ def end_deployment(
         ]
     )
     deployment.cameras.exclude(state=CameraState.IDLE).update(state=CameraState.STOPPED)
+    if deployment.went_live_at is not None:
+        review_open(actor=None, deployment=deployment)
     if was_running:
         webhook_deployment_emit(
             event=WebhookEvent.DEPLOYMENT_STOPPED, deployment=deployment, stopped_early=early

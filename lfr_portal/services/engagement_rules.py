@@ -13,6 +13,8 @@ from ..models import (
     EngagementOutcome,
     EngagementResult,
     IdentityCheck,
+    PerceivedEthnicity,
+    PerceivedSex,
 )
 
 R = EngagementResult
@@ -52,6 +54,24 @@ def _answered(value: Any, field: str, question: str) -> bool:
     return value
 
 
+def _perceived(result: str, given: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Officer-perceived sex and ethnicity: optional, and only of a person stopped."""
+    for name, choices, label in (
+        ("perceived_sex", PerceivedSex, "perceived sex"),
+        ("perceived_ethnicity", PerceivedEthnicity, "perceived ethnic group"),
+    ):
+        value = given.get(name) or ""
+        if value not in choices.values:
+            raise RuleViolation(
+                f"Choose the {label} from the list, or leave it not recorded.", field=name
+            )
+        if value and result not in ENGAGED:
+            raise RuleViolation(
+                f"The {label} is recorded only for a person who was stopped.", field=name
+            )
+        fields[name] = value
+
+
 def result_fields(engagement: Engagement, result: str, given: dict[str, Any]) -> dict[str, Any]:
     """The values to store for this result; every field the result does not use is cleared."""
     fields: dict[str, Any] = {
@@ -62,7 +82,10 @@ def result_fields(engagement: Engagement, result: str, given: dict[str, Any]) ->
         "held_minutes": None,
         "explanation_given": None,
         "complaints_route_given": None,
+        "perceived_sex": "",
+        "perceived_ethnicity": "",
     }
+    _perceived(result, given, fields)
     if result in ENGAGED:
         fields["engaged_at"] = _engaged_at(engagement, given["engaged_at"])
         fields["stop_minutes"] = _minutes(given["stop_minutes"], "stop_minutes", "the stop length")

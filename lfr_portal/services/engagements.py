@@ -37,6 +37,7 @@ from ..selectors.engagements import deployment_field_officers
 from .audit import audit_record
 from .common import jsonable
 from .engagement_rules import outcome_fields, result_fields
+from .eu_verification import require_second_person
 from .holds import alert_hold_place
 from .notifications import notification_send
 from .webhooks import webhook_event_emit
@@ -92,6 +93,7 @@ def alert_send_for_engagement(*, actor: User, alert: Alert) -> Engagement:
         raise InvalidTransition("The alert has already been sent for engagement.")
     if deployment.status not in RUNNING_STATES:
         raise InvalidTransition("Alerts are sent for engagement only while the deployment runs.")
+    require_second_person(actor=actor, alert=alert)
     officers = deployment_field_officers(deployment)
     if not officers:
         raise RuleViolation(
@@ -207,6 +209,8 @@ def engagement_result_record(
     held_minutes: int | None = None,
     explanation_given: bool | None = None,
     complaints_route_given: bool | None = None,
+    perceived_sex: str = "",
+    perceived_ethnicity: str = "",
 ) -> Engagement:
     """What the engagement found, once. A misidentified person is counted and the
     deployment's authorising officer told."""
@@ -227,6 +231,8 @@ def engagement_result_record(
         "held_minutes": held_minutes,
         "explanation_given": explanation_given,
         "complaints_route_given": complaints_route_given,
+        "perceived_sex": perceived_sex,
+        "perceived_ethnicity": perceived_ethnicity,
     }
     fields = result_fields(engagement, result, given)
     for name, value in fields.items():

@@ -25,6 +25,8 @@ from ..models import (
     AlertHold,
     DeletionRecord,
     Deployment,
+    DeploymentStatus,
+    Engagement,
     EntryReference,
     EntryStatus,
     RetentionCategory,
@@ -35,8 +37,8 @@ from ..models import (
     WatchlistStatus,
     WebhookDelivery,
 )
+from ..selectors.eu_mode import forfeited_deployments, log_retention
 from ..selectors.retention import (
-    REFUSED_RULE,
     WATCHLIST_RULE,
     WEBHOOK_RULE,
     alert_rule,
@@ -46,6 +48,7 @@ from ..selectors.retention import (
     due_signage_photos,
     due_watchlists,
     due_webhook_deliveries,
+    forfeit_rule,
     signage_rule,
 )
 from .audit import audit_prune, audit_record
@@ -112,14 +115,18 @@ def _record_rules() -> list[RuleStatement]:
         RuleStatement(
             C.DEPLOYMENT_DATA,
             C.DEPLOYMENT_DATA.label,
-            "EU AI Act mode: when the independent authority refuses, all alerts and their "
-            "images and the watchlist's biometrics are deleted at once.",
+            "EU AI Act mode: when the independent authority refuses, or an urgent "
+            "deployment has no granted decision "
+            f"{settings.LFR_EU_URGENT_AUTHORISATION_WINDOW.total_seconds() / 3600:g} hours "
+            "after it went live, all its alerts, their images and engagements, and the "
+            "watchlist's biometrics are deleted at once.",
             "LFR_EU_AI_ACT_MODE",
         ),
         RuleStatement(
             C.AUDIT_ROWS,
             C.AUDIT_ROWS.label,
-            f"Kept {days(settings.LFR_AUDIT_RETENTION):g} days, then removed oldest first, "
+            f"Kept {days(log_retention(settings.LFR_AUDIT_RETENTION)):g} days, then removed "
+            "oldest first, "
             "leaving a signed checkpoint of what was removed.",
             "LFR_AUDIT_RETENTION_DAYS",
         ),
@@ -128,7 +135,8 @@ def _record_rules() -> list[RuleStatement]:
             C.WEBHOOK_DELIVERIES.label,
             "An event's image, where sending images is switched on, is dropped as soon as it "
             "is delivered or given up on; the record itself (ids, times, categories) is "
-            f"deleted {days(settings.LFR_WEBHOOK_DELIVERY_RETENTION):g} days after it was made.",
+            f"deleted {days(log_retention(settings.LFR_WEBHOOK_DELIVERY_RETENTION)):g} days "
+            "after it was made (in EU AI Act mode at least LFR_EU_LOG_RETENTION_DAYS).",
             "LFR_WEBHOOK_DELIVERY_RETENTION_DAYS",
         ),
         RuleStatement(
@@ -314,6 +322,8 @@ def _delete_refused_alerts(alerts: Sequence[Alert], *, rule: str, now: datetime)
         hashes, removed = hashes + held, removed + len(held)
         deployment = alerts[0].deployment
         AlertHold.objects.filter(alert__in=alerts).delete()
+        # What officers did on the alerts is an output of the use too (Art. 5(3)).
+        Engagement.objects.filter(alert__in=alerts).delete()
         Alert.objects.filter(pk__in=[a.pk for a in alerts]).delete()
         _record_deletion(
             deployment=deployment,
@@ -328,6 +338,34 @@ def _delete_refused_alerts(alerts: Sequence[Alert], *, rule: str, now: datetime)
     _batch(work)
 
 
+def retention_delete_deployment_data(
+    *, deployment_id: int, now: datetime | None = None
+) -> dict[str, int]:
+    """EU AI Act mode: everything one refused or lapsed deployment produced, now: its
+    alerts with their images and engagements, and (once it has stopped) its watchlist's
+    biometrics. Nothing for a deployment the rule does not cover. Idempotent."""
+    now = now or timezone.now()
+    size = settings.LFR_RETENTION_BATCH_SIZE
+    done = {C.DEPLOYMENT_DATA.value: 0, C.WATCHLIST_BIOMETRICS.value: 0}
+    deployment = forfeited_deployments(now).filter(pk=deployment_id).first()
+    if deployment is None:
+        return done
+    sweep_pending_files()
+    rule = forfeit_rule(deployment)
+    alerts = Alert.objects.filter(deployment=deployment).order_by("pk")
+    while batch := list(alerts[:size]):
+        _delete_refused_alerts(batch, rule=rule, now=now)
+        done[C.DEPLOYMENT_DATA] += len(batch)
+    watchlist = getattr(deployment, "watchlist", None)
+    ended = deployment.status in (DeploymentStatus.COMPLETED, DeploymentStatus.CANCELLED)
+    if ended and watchlist is not None and watchlist.status != WatchlistStatus.DESTROYED:
+        finished = False
+        while not finished:
+            finished, count = _destroy_watchlist_batch(watchlist, rule=rule, now=now, size=size)
+            done[C.WATCHLIST_BIOMETRICS] += count
+    return done
+
+
 def retention_apply(now: datetime | None = None) -> dict[str, int]:
     """Delete everything that is due. Returns {category: items deleted}."""
     now = now or timezone.now()
@@ -335,8 +373,8 @@ def retention_apply(now: datetime | None = None) -> dict[str, int]:
     done = dict.fromkeys(C.values, 0)
     sweep_pending_files()  # finish what a killed run left half done
 
-    while batch := _batch_by_deployment(due_refused_alerts(), size):
-        _delete_refused_alerts(batch, rule=REFUSED_RULE, now=now)
+    while batch := _batch_by_deployment(due_refused_alerts(now), size):
+        _delete_refused_alerts(batch, rule=forfeit_rule(batch[0].deployment), now=now)
         done[C.DEPLOYMENT_DATA] += len(batch)
 
     while batch := _batch_by_deployment(due_alert_images(now), size):
@@ -356,7 +394,7 @@ def retention_apply(now: datetime | None = None) -> dict[str, int]:
         done[C.SIGNAGE_PHOTOS] += len(photos)
 
     sweep_orphan_files(now)
-    removed = audit_prune(before=now - settings.LFR_AUDIT_RETENTION)
+    removed = audit_prune(before=now - log_retention(settings.LFR_AUDIT_RETENTION))
     if removed:
         with transaction.atomic():
             _record_deletion(

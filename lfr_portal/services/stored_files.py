@@ -11,7 +11,14 @@ from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from ..models import Alert, EntryReference, PendingFileDeletion, SignageRecord, WatchlistEntry
+from ..models import (
+    Alert,
+    EntryReference,
+    PendingFileDeletion,
+    PolicyVersion,
+    SignageRecord,
+    WatchlistEntry,
+)
 from .audit import audit_record
 
 
@@ -40,7 +47,7 @@ def sweep_pending_files() -> int:
     return removed
 
 
-MEDIA_FOLDERS = ("alerts", "watchlist", "signage")
+MEDIA_FOLDERS = ("alerts", "watchlist", "signage", "policies")
 ORPHAN_GRACE = timedelta(hours=1)
 
 
@@ -65,6 +72,7 @@ def sweep_orphan_files(now: datetime | None = None) -> int:
         (WatchlistEntry, "reference_image"),
         (EntryReference, "image"),
         (SignageRecord, "photo"),
+        (PolicyVersion, "file"),
     )
     for model, field_name in images:
         referenced.update(

@@ -4,6 +4,7 @@ The photographs and their enrolment are in entry_photos; the shared checks and l
 in watchlist_guards.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 
 from ..errors import InvalidTransition, NotPermitted, RuleViolation
 from ..models import (
+    Deployment,
     DeploymentStatus,
     EnrolmentState,
     EntryCategory,
@@ -27,6 +29,8 @@ from ..models import (
 )
 from ..models.watchlists import DEFAULT_RESPONSE
 from ..permissions import has_role, is_authorising_officer
+from ..selectors.legality import still_wanted_problem, suspect_offence_problem
+from ..selectors.problems import Problem
 from ..selectors.readiness import finalise_hours, watchlist_finalise_opens_at, when_text
 from .audit import audit_record
 from .common import files_removed_on_failure, jsonable, save_upload, validate_model
@@ -47,6 +51,7 @@ ENTRY_FIELDS = (
     "category",
     "reason",
     "legal_basis",
+    "offence_max_sentence_years",
     "reference_number",
     "image_source",
     "image_date",
@@ -54,6 +59,11 @@ ENTRY_FIELDS = (
     "under_18_justification",
     "response",
 )
+
+
+def _refuse(problem: Problem | None) -> None:
+    if problem is not None:
+        raise RuleViolation(problem.message, field=problem.field, code=problem.code)
 
 
 def _check_entry(entry: WatchlistEntry) -> None:
@@ -71,6 +81,7 @@ def _check_entry(entry: WatchlistEntry) -> None:
     )
     if entry.image_date > timezone.localdate():
         raise RuleViolation("The image cannot be dated in the future.", field="image_date")
+    _refuse(suspect_offence_problem(entry.category, entry.offence_max_sentence_years))
     if entry.under_18 and not entry.under_18_justification.strip():
         raise RuleViolation(
             "A person under 18 may be included only with a recorded extra justification.",
@@ -125,6 +136,7 @@ def _audit_entry_add(actor: User, watchlist: Watchlist, entry: WatchlistEntry) -
             "image_source": entry.image_source,
             "image_date": jsonable(entry.image_date),
             "response": entry.response,
+            "offence_max_sentence_years": entry.offence_max_sentence_years,
         },
     )
 
@@ -144,6 +156,7 @@ def watchlist_entry_approve(*, actor: User, entry: WatchlistEntry) -> WatchlistE
     require_open(entry.watchlist)
     if entry.status != EntryStatus.PENDING:
         raise InvalidTransition("Only an entry awaiting approval can be approved.")
+    _refuse(suspect_offence_problem(entry.category, entry.offence_max_sentence_years))
     if entry.enrolment_state != EnrolmentState.ENROLLED:
         raise RuleViolation(
             "The entry has no usable embedding yet"
@@ -262,24 +275,7 @@ def watchlist_approve(*, actor: User, watchlist: Watchlist) -> Watchlist:
     return watchlist
 
 
-@transaction.atomic
-def watchlist_finalise(*, actor: User, watchlist: Watchlist) -> Watchlist:
-    """Freeze the authorised list for the deployment; repeating it re-confirms the list.
-
-    It counts only within LFR_WATCHLIST_FINALISE_MAX_AGE before the window starts (the
-    go-live rule), so earlier than that it is refused rather than left to lapse unseen.
-    """
-    watchlist = lock_watchlist(watchlist)
-    require_manager(actor)
-    if watchlist.status not in (WatchlistStatus.APPROVED, WatchlistStatus.FINALISED):
-        raise InvalidTransition("Only an authorised watchlist can be finalised.")
-    deployment = watchlist.deployment
-    if deployment.status not in (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED):
-        raise InvalidTransition(
-            "A watchlist is finalised for a submitted or approved deployment that has not "
-            "gone live."
-        )
-    now = timezone.now()
+def _require_finalise_window(deployment: Deployment, now: datetime) -> None:
     opens = watchlist_finalise_opens_at(deployment)
     if opens is not None and deployment.starts_at is not None and now < opens:
         raise RuleViolation(
@@ -293,16 +289,56 @@ def watchlist_finalise(*, actor: User, watchlist: Watchlist) -> Watchlist:
             f"The deployment's window ended {when_text(deployment.ends_at)}; its watchlist can no "
             "longer be finalised."
         )
+
+
+@transaction.atomic
+def watchlist_finalise(
+    *, actor: User, watchlist: Watchlist, still_wanted_as_of: datetime | None
+) -> Watchlist:
+    """Freeze the authorised list for the deployment; repeating it re-confirms the list.
+
+    It counts only within LFR_WATCHLIST_FINALISE_MAX_AGE before the window starts (the
+    go-live rule), so earlier than that it is refused rather than left to lapse unseen.
+    The actor confirms every entry is still wanted (missing, a risk) as of
+    `still_wanted_as_of`, which must lie within LFR_WATCHLIST_FINALISE_MAX_AGE before now.
+    """
+    watchlist = lock_watchlist(watchlist)
+    require_manager(actor)
+    if watchlist.status not in (WatchlistStatus.APPROVED, WatchlistStatus.FINALISED):
+        raise InvalidTransition("Only an authorised watchlist can be finalised.")
+    deployment = watchlist.deployment
+    if deployment.status not in (DeploymentStatus.SUBMITTED, DeploymentStatus.APPROVED):
+        raise InvalidTransition(
+            "A watchlist is finalised for a submitted or approved deployment that has not "
+            "gone live."
+        )
+    now = timezone.now()
+    _require_finalise_window(deployment, now)
+    _refuse(still_wanted_problem(still_wanted_as_of, now=now))
     previous = watchlist.finalised_at
     watchlist.status = WatchlistStatus.FINALISED
     watchlist.finalised_by = actor
     watchlist.finalised_at = timezone.now()
-    watchlist.save(update_fields=["status", "finalised_by", "finalised_at", "updated_at"])
+    watchlist.still_wanted_as_of = still_wanted_as_of
+    watchlist.still_wanted_confirmed_by = actor
+    watchlist.save(
+        update_fields=[
+            "status",
+            "finalised_by",
+            "finalised_at",
+            "still_wanted_as_of",
+            "still_wanted_confirmed_by",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=actor,
         action="watchlist.finalise",
         obj=watchlist,
-        changes={"previously_finalised_at": jsonable(previous)},
+        changes={
+            "previously_finalised_at": jsonable(previous),
+            "still_wanted_as_of": jsonable(still_wanted_as_of),
+        },
     )
     return watchlist
 

@@ -211,6 +211,8 @@ LFR_EU_URGENT_AUTHORISATION_WINDOW = timedelta(
 # EU mode keeps the system's automatically generated logs (the audit trail and camera
 # logs) at least this long; Art. 26(6) AI Act asks for at least six months.
 LFR_EU_LOG_RETENTION_DAYS = env_int("LFR_EU_LOG_RETENTION_DAYS", 183)
+# EU mode: suspect localisation only for offences punishable by at least this many years.
+LFR_EU_ANNEX_II_MIN_YEARS = env_int("LFR_EU_ANNEX_II_MIN_YEARS", 4)
 LFR_FALSE_ALERT_CEILING = env_float("LFR_FALSE_ALERT_CEILING", 1 / 1000)
 # A threshold's calibration older than this needs an override reason at approval.
 LFR_CALIBRATION_MAX_AGE_DAYS = env_int("LFR_CALIBRATION_MAX_AGE_DAYS", 365)
@@ -248,6 +250,9 @@ LFR_ENTRY_MAX_AGE_DAYS = env_int("LFR_ENTRY_MAX_AGE_DAYS", 28)
 LFR_ENTRY_IMAGE_MAX_AGE_DAYS = env_int("LFR_ENTRY_IMAGE_MAX_AGE_DAYS", 3 * 365)
 # A post-deployment review is overdue this many days after the deployment ends.
 LFR_REVIEW_DUE_DAYS = env_int("LFR_REVIEW_DUE_DAYS", 28)
+# The annual report's year starts in this month: 1 a calendar year, 4 a financial year
+# (April to March, labelled e.g. 2025-26); oversight quarters count from the same month.
+LFR_REPORT_YEAR_START_MONTH = env_int("LFR_REPORT_YEAR_START_MONTH", 1)
 
 # --- Cache ----------------------------------------------------------------------
 # The public transparency pages are cached so a busy day does not reach the database on
@@ -352,6 +357,8 @@ LFR_FIELD_ENCRYPTION_KEY_AUTOCREATE = True
 LFR_UPLOAD_MAX_BYTES = env_int("LFR_UPLOAD_MAX_MB", 10) * 1024 * 1024
 # Width x height; a small file that unpacks to more is a decompression bomb.
 LFR_UPLOAD_MAX_PIXELS = env_int("LFR_UPLOAD_MAX_PIXELS", 50_000_000)
+# The largest policy document (PDF, ODT, DOCX or plain text) the library takes, in MB.
+LFR_POLICY_MAX_UPLOAD_BYTES = env_int("LFR_POLICY_MAX_UPLOAD_MB", 20) * 1024 * 1024
 
 # --- HTTP headers ---------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

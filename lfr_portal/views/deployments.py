@@ -24,6 +24,7 @@ from ..models import Camera, Deployment, DeploymentStatus, Role
 from ..permissions import has_role, is_authorising_officer
 from ..selectors.accuracy import expected_false_alerts
 from ..selectors.deployments import deployment_operators, deployments_visible_to
+from ..selectors.legality import approval_warnings
 from ..selectors.pages import (
     actions_for,
     neighbouring_months,
@@ -31,6 +32,7 @@ from ..selectors.pages import (
     schedule_calendar,
     schedule_month,
 )
+from ..selectors.place_history import NEARBY_METRES, earlier_deployments_here
 from ..selectors.readiness import approval_problems, hours_text
 from ..services import deployment_lifecycle as lifecycle
 from ..services import deployment_staff as staff
@@ -324,6 +326,9 @@ def deployment_review(request, public_id):
         approve_form=approve_form,
         reject_form=reject_form,
         problems=problems,
+        warnings=approval_warnings(deployment),
+        place_history=earlier_deployments_here(request.user, deployment),
+        nearby_metres=NEARBY_METRES,
         expected=expected_false_alerts(deployment),
     )
     status = 400 if request.method == "POST" else 200

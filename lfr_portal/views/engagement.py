@@ -211,6 +211,8 @@ def record_result(request, engagement_id):
                 held_minutes=data["held_minutes"],
                 explanation_given=data["explanation_given"],
                 complaints_route_given=data["complaints_route_given"],
+                perceived_sex=data["perceived_sex"] if engaged else "",
+                perceived_ethnicity=data["perceived_ethnicity"] if engaged else "",
             ),
         )
     return _answer(request, engagement, done, "Result recorded.", result_form=form)

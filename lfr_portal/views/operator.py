@@ -154,6 +154,9 @@ def _alert_json(a, deployment):
         else "",
         "adjudicate_url": reverse("alert-adjudicate", args=[a.public_id]),
         "send_url": reverse("alert-send-for-engagement", args=[a.public_id]),
+        # Art. 14(5), where the deployment asks for a second person's verification.
+        "verify_url": reverse("alert-verify", args=[a.public_id]),
+        "verified": a.verified_by_id is not None,
     }
 
 

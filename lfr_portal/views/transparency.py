@@ -21,6 +21,7 @@ from ..public_cache import public_cache
 from ..selectors import engagement_figures as figures
 from ..selectors import transparency as public
 from ..selectors import transparency_evidence as evidence
+from ..selectors.foi_figures import with_foi
 from ..services.retention import rule_statements
 
 PAGE_SIZE = 25
@@ -129,6 +130,7 @@ def transparency_deployment(request, public_id):
     row = public.public_deployment_get(public_id)
     if row is None:
         raise Http404("No such public deployment.")
+    row = with_foi([row])[0]
     return _render(
         "transparency/deployment.html",
         {

@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..forms import EntryForm, EntryReferenceForm, ReasonForm
+from ..forms import EntryForm, EntryReferenceForm, ReasonForm, WatchlistFinaliseForm
 from ..models import EntryStatus, Role
 from ..permissions import can_see_biometrics, has_role, is_authorising_officer
 from ..selectors.deployments import deployments_visible_to
+from ..selectors.legality import watchlist_warnings, with_flags
 from ..selectors.recognition import enrolment_progress
 from ..selectors.watchlists import entries_visible_to, references_visible_to, with_references
 from ..services import entry_photos
@@ -53,12 +54,18 @@ def watchlist(request, public_id):
             )
             if done:
                 return redirect(_url(deployment))
+    return _page(request, deployment, watchlist, form=form)
+
+
+def _page(request, deployment, watchlist, *, form=None, finalise_form=None):
+    """The watchlist page; a form given back with its errors answers 400."""
     entries = with_references(
         watchlist.entries.exclude(status=EntryStatus.REMOVED)
         .select_related("added_by", "approved_by")
         .order_by("-created_at")
     )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_flags(list(page.object_list))
     user = request.user
     return render(
         request,
@@ -67,7 +74,9 @@ def watchlist(request, public_id):
             "deployment": deployment,
             "watchlist": watchlist,
             "page": page,
-            "form": form,
+            "form": form or EntryForm(prefix="entry"),
+            "finalise_form": finalise_form or WatchlistFinaliseForm(),
+            "warnings": watchlist_warnings(watchlist),
             "progress": enrolment_progress(watchlist),
             "show_images": can_see_biometrics(user),
             "can_add": has_role(user, Role.WATCHLIST_MANAGER) and watchlist.status == "draft",
@@ -144,18 +153,24 @@ def watchlist_authorise(request, public_id):
 @login_required_view
 def watchlist_finalise(request, public_id):
     deployment, watchlist = _watchlist_of(request, public_id)
-    attempt(
+    form = WatchlistFinaliseForm(request.POST)
+    if form.is_valid() and attempt(
         request,
-        None,
-        lambda: services.watchlist_finalise(actor=request.user, watchlist=watchlist),
+        form,
+        lambda: services.watchlist_finalise(
+            actor=request.user,
+            watchlist=watchlist,
+            still_wanted_as_of=form.cleaned_data["still_wanted_as_of"],
+        ),
         success=(
             "Watchlist finalised. It is valid for the window that starts "
             f"{timezone.localtime(deployment.starts_at):%d %b %Y %H:%M}."
             if deployment.starts_at
             else "Watchlist finalised."
         ),
-    )
-    return redirect(_url(deployment))
+    ):
+        return redirect(_url(deployment))
+    return _page(request, deployment, watchlist, finalise_form=form)
 
 
 @require_POST

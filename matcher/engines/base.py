@@ -76,6 +76,18 @@ class Engine(ABC):
     # floor is the lowest threshold governance accepts without an override.
     default_threshold: float
     floor: float
+    # Raised whenever the same models turn a face into a different vector (another
+    # alignment, an average over views). Enrolment records embedding_name with each
+    # embedding, and the matcher compares only embeddings of the running version.
+    embedding_version: int = 1
+
+    @property
+    def embedding_name(self) -> str:
+        """The engine name an enrolled embedding records: "name", or "name@N" from
+        version 2 on (embeddings stored before versions existed are version 1)."""
+        if self.embedding_version == 1:
+            return self.name
+        return f"{self.name}@{self.embedding_version}"
 
     @abstractmethod
     def detect(self, image_bgr: np.ndarray) -> list[Face]:

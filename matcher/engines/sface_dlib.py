@@ -37,8 +37,8 @@ DLIB_MODEL_SHA256 = {
 # Every file the engine runs, which is what a recorded calibration names.
 MODEL_SHA256 = {**SFACE_MODEL_SHA256, **DLIB_MODEL_SHA256}
 
-# SFace's share of the fused score; chosen on calibration sets only (see the class).
-SFACE_WEIGHT = 0.15
+# SFace's share of the fused score; chosen on calibration sets only (see the registry).
+SFACE_WEIGHT = 0.5
 DLIB_DIM = 128
 
 
@@ -75,6 +75,8 @@ class SFaceDlibEngine(Engine):
     # in matcher.engines.registry.
     default_threshold = float(SFACE_DLIB.default_threshold)
     floor = float(SFACE_DLIB.floor)
+    # 2: its SFace half is the mirror-averaged embedding of OpenCVSFaceEngine version 2.
+    embedding_version = 2
 
     def __init__(
         self,

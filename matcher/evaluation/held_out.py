@@ -163,7 +163,9 @@ def calibration_method(
     """How the run chose and tested its threshold, in words, for the record's description
     (which the approval pages show), so a reader knows what the figures mean."""
     names = " + ".join(Path(path).name for path in sets)
-    lines = [f"Method (evaluate_matcher, engine {engine.name}, sets {names}):"]
+    # The embedding's version too ("opencv-sface@2"): figures of one version say nothing
+    # about another's scores.
+    lines = [f"Method (evaluate_matcher, engine {engine.embedding_name}, sets {names}):"]
     if calibration is not None:
         lines.append(
             f"threshold chosen for target FMR {calibration.target_fmr:g} per pair with the "

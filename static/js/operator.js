@@ -142,6 +142,11 @@
     if (alert.overdue) node.classList.add("overdue");
     const send = node.querySelector("form.send-engagement");
     if (send) send.action = alert.send_url;
+    const verify = node.querySelector("form.verify");
+    if (verify) {
+      if (alert.verified) verify.remove();
+      else verify.action = alert.verify_url;
+    }
     const form = node.querySelector("form.adjudicate");
     if (form) {
       form.action = alert.adjudicate_url;

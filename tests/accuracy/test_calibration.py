@@ -16,7 +16,7 @@ from lfr_portal.selectors.calibrations import (
     operating_point,
 )
 from lfr_portal.services import deployments as dep
-from lfr_portal.services.accuracy import calibration_record_create
+from lfr_portal.services.accuracy import calibration_baseline_ensure, calibration_record_create
 from tests import builders
 from tests.accuracy.conftest import rate_row
 
@@ -29,8 +29,43 @@ def test_a_fresh_database_holds_the_shipped_baseline_for_the_default_engine():
     assert (record.identities, record.images, record.impostor_pairs) == (61, 501, 123_230)
     assert len(record.rates) == len(BASELINE.rows) == 201
     at_floor = operating_point(record, "0.475")
-    assert (at_floor.fmr.count, at_floor.fnmr.count) == (1, 29)
+    assert (at_floor.fmr.count, at_floor.fnmr.count) == (0, 17)
+    # Near the default (0.442): the mirror-averaged embedding's figures.
+    near_default = operating_point(record, "0.440")
+    assert (near_default.fmr.count, near_default.fnmr.count) == (8, 4)
+    assert "mirror-averaged" in record.description
     assert latest_calibration("insightface") is None
+
+
+def _earlier_baseline() -> CalibrationRecord:
+    """Make the shipped record look like an earlier version's baseline."""
+    record = latest_calibration("opencv-sface")
+    CalibrationRecord.objects.filter(pk=record.pk).update(
+        description="Baseline shipped with an earlier version.",
+        measured_at=BASELINE.measured_at - timedelta(days=5),
+    )
+    return record
+
+
+def test_an_earlier_shipped_baseline_is_followed_by_this_one():
+    earlier = _earlier_baseline()
+    created = calibration_baseline_ensure()
+    assert created is not None and created.pk != earlier.pk
+    assert latest_calibration("opencv-sface").pk == created.pk
+    assert created.description == BASELINE.description
+    assert created.measured_at == BASELINE.measured_at
+    # The earlier one stays, with its own day, as the record of what was in force then.
+    earlier.refresh_from_db()
+    assert earlier.measured_at == BASELINE.measured_at - timedelta(days=5)
+    # Once there, it is not written twice.
+    assert calibration_baseline_ensure() is None
+    assert CalibrationRecord.objects.filter(engine="opencv-sface").count() == 2
+
+
+def test_a_forces_own_calibration_is_never_followed_by_a_shipped_one(small_calibration):
+    _earlier_baseline()
+    assert calibration_baseline_ensure() is None
+    assert latest_calibration("opencv-sface").pk == small_calibration.pk
 
 
 def test_recording_a_calibration_writes_its_audit_row_and_recomputes_rates(small_calibration):

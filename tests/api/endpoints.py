@@ -28,6 +28,8 @@ from lfr_portal.permissions import grant_field_officer, grant_operator
 from lfr_portal.services import holds as hold_services
 from lfr_portal.services import publication
 from tests import builders
+from tests.api import policy_cases as policies
+from tests.eu import api_cases as eu
 from tests.factories import (
     AlertFactory,
     BookingFactory,
@@ -127,6 +129,10 @@ def create_body():
         "radius_m": 150,
         "starts_at": (now + timedelta(hours=2)).isoformat(),
         "ends_at": (now + timedelta(hours=10)).isoformat(),
+        "grounds_references": "CAD 4411/24; intelligence report IR-2024-0193.",
+        "grounds_crime_figures": "38 street robberies within 200 m in 90 days.",
+        "grounds_alternatives": "Six weeks of high-visibility patrols; robberies continued.",
+        "why_here_summary": "Robberies near the station have risen sharply.",
     }
 
 
@@ -348,7 +354,8 @@ def watchlist_approve(r):
 def watchlist_finalise(r):
     deployment = builders.submitted(created_by=r.planner)
     assert deployment.watchlist.status == WatchlistStatus.APPROVED
-    return Call({"public_id": deployment.watchlist.public_id})
+    body = {"still_wanted_as_of": timezone.now().isoformat(), "confirm": True}
+    return Call({"public_id": deployment.watchlist.public_id}, body)
 
 
 def watchlist_copy(r):
@@ -625,6 +632,63 @@ ENDPOINTS = [
     Endpoint("POST", "/api/alerts/{public_id}/holds/place/", {AO}, alert_hold_place),
     Endpoint(
         "GET", "/api/alerts/{public_id}/evidence-bundle/", {AO, COMPLIANCE}, alert_evidence_bundle
+    ),
+]
+P = "/api/policies"
+ENDPOINTS += [
+    Endpoint("GET", f"{P}/", EVERY_ROLE, policies.policy_list),
+    Endpoint("POST", f"{P}/create/", {AO, COMPLIANCE}, policies.policy_create),
+    Endpoint("GET", f"{P}/{{public_id}}/", EVERY_ROLE, policies.policy_detail),
+    Endpoint(
+        "POST",
+        f"{P}/{{public_id}}/versions/upload/",
+        {AO, COMPLIANCE},
+        policies.policy_version_upload,
+    ),
+    Endpoint(
+        "POST",
+        "/api/policy-versions/{public_id}/publishable/",
+        {AO, COMPLIANCE},
+        policies.policy_version_publishable,
+    ),
+    Endpoint("POST", f"{D}/{{public_id}}/policy-pins/add/", {AO, PLANNER}, policies.policy_pin),
+    Endpoint(
+        "POST", f"{D}/{{public_id}}/policy-pins/remove/", {AO, PLANNER}, policies.policy_unpin
+    ),
+    Endpoint("POST", "/api/subject-access/", {COMPLIANCE}, policies.subject_access),
+]
+
+
+def annual_report_figures(r):
+    return Call()
+
+
+# The annual report's figures (lfr_portal/api/period_reports.py): the current report year.
+ENDPOINTS += [
+    Endpoint("GET", "/api/reports/annual/", {AO, COMPLIANCE}, annual_report_figures),
+]
+# EU AI Act mode (lfr_portal/api/eu_mode.py); conftest switches the mode on for "/eu/" rows.
+ENDPOINTS += [
+    Endpoint("GET", f"{D}/{{public_id}}/eu/", EVERY_ROLE, eu.deployment_eu_state),
+    Endpoint("POST", f"{D}/{{public_id}}/eu/request/", {AO, PLANNER}, eu.deployment_eu_request),
+    Endpoint("POST", f"{D}/{{public_id}}/eu/decision/", {AO}, eu.deployment_eu_decision),
+    Endpoint(
+        "POST", f"{D}/{{public_id}}/eu/notices/", {AO, PLANNER, COMPLIANCE}, eu.deployment_eu_notice
+    ),
+    Endpoint("POST", "/api/alerts/{public_id}/verify/", {AO, OPERATOR}, eu.alert_verify),
+]
+# Post-deployment reviews and complaints (lfr_portal/api/reviews.py, api/complaints.py).
+from tests.api import review_cases as rc  # noqa: E402 (the cases import Call from here)
+
+ENDPOINTS += [
+    Endpoint("GET", "/api/reviews/", {AO, COMPLIANCE}, rc.review_list),
+    Endpoint("GET", "/api/reviews/{public_id}/", {AO, COMPLIANCE}, rc.review_detail),
+    Endpoint("POST", "/api/reviews/{public_id}/sign-off/", {AO}, rc.review_sign_off),
+    Endpoint("GET", "/api/complaints/", {AO, COMPLIANCE}, rc.complaint_list),
+    Endpoint("POST", "/api/complaints/record/", {AO, COMPLIANCE}, rc.complaint_record_call),
+    Endpoint("GET", "/api/complaints/{public_id}/", {AO, COMPLIANCE}, rc.complaint_detail),
+    Endpoint(
+        "POST", "/api/complaints/{public_id}/outcome/", {AO, COMPLIANCE}, rc.complaint_outcome
     ),
 ]
 ENDPOINTS = [Endpoint(e.method, e.path, frozenset(e.allowed), e.setup) for e in ENDPOINTS]

@@ -126,7 +126,11 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
         {"quantity": 300, "location_name": "Station", "distributed_at": now.isoformat()},
         expect=201,
     )
-    assert s.as_(manager).post(f"{watchlist}/finalise/")["status"] == "finalised"
+    finalised = s.as_(manager).post(
+        f"{watchlist}/finalise/", {"still_wanted_as_of": now.isoformat(), "confirm": True}
+    )
+    assert finalised["status"] == "finalised"
+    assert finalised["still_wanted_confirmed_by"] == manager.username
 
     # The planner assigns the operator, who starts it, adjudicates an alert and stops it.
     s.as_(planner).post(f"{dep}/operators/assign/", {"operator": operator.username})
@@ -172,6 +176,8 @@ def test_a_deployment_from_draft_to_stopped_through_the_api(
         ("deployment.operator_assign", planner),
         ("deployment.start", operator),
         ("alert.adjudicate", operator),
+        # Ending a deployment that went live opens its review, in the same transaction.
+        ("review.open", None),
         ("deployment.stop", operator),
     ]
     events = list(AuditEvent.objects.order_by("id"))

@@ -127,6 +127,17 @@ COMPLIANCE_WRITES = {
     "POST /api/engagements/{public_id}/later-outcome/",
     "POST /api/holds/{public_id}/extend/",
     "POST /api/holds/{public_id}/release/",
+    # The policy library: its documents, versions and what the public may read.
+    "POST /api/policies/create/",
+    "POST /api/policies/{public_id}/versions/upload/",
+    "POST /api/policy-versions/{public_id}/publishable/",
+    # A subject access lookup changes nothing; it is a POST so the reference stays out of URLs.
+    "POST /api/subject-access/",
+    # Complaints about LFR use: recorded and closed by compliance (or an authorising officer).
+    "POST /api/complaints/record/",
+    "POST /api/complaints/{public_id}/outcome/",
+    # EU AI Act mode: compliance officers often send the notices to the authorities.
+    "POST /api/deployments/{public_id}/eu/notices/",
 }
 
 

@@ -98,6 +98,11 @@ def test_the_whole_path_in_a_browser(page_factory, live_server, axe, video_set, 
         page.fill("#id_starts_at", local(now - timedelta(minutes=10)))
         page.fill("#id_ends_at", local(now + timedelta(hours=3)))
         page.fill("#id_expected_faces", "2000")
+        # The "where" case, without which the authorising officer cannot approve.
+        page.fill("#id_grounds_references", "Intelligence report IR-2026-0042.")
+        page.fill("#id_grounds_crime_figures", "12 robberies here in the last 90 days.")
+        page.fill("#id_grounds_alternatives", "Patrols for four weeks did not find them.")
+        page.fill("#id_why_here_summary", "Robberies near here have risen.")
         page.click("text=Save draft")
         page.wait_for_url(re.compile(r"/deployments/[0-9a-f-]+/$"))
         deployment = Deployment.objects.get(title="Browser test deployment")
@@ -179,6 +184,7 @@ def test_the_whole_path_in_a_browser(page_factory, live_server, axe, video_set, 
         assert response.status == 404
 
         manager_page.goto(f"{detail}watchlist/")
+        manager_page.check("#id_finalise-confirm")
         manager_page.click("text=Finalise for the deployment")
 
         # --- the operator goes live; the alert arrives without a reload -------------

@@ -305,3 +305,52 @@ def test_second_run_adds_nothing(history):
         DeletionRecord.objects.count(),
         User.objects.count(),
     )
+
+
+def test_a_small_policy_library_published_and_pinned(history, client):
+    from lfr_portal.models import DeploymentPolicyPin, PolicyDocument
+    from lfr_portal.selectors.policies import retention_differences
+
+    documents = list(PolicyDocument.objects.prefetch_related("versions"))
+    assert len(documents) >= 3
+    for document in documents:
+        [version] = document.versions.all()
+        assert version.publishable and version.stated_retention
+        assert retention_differences(version.stated_retention) == []
+    planned = history_deployments().filter(starts_at__gte=timezone.now())
+    assert planned.exists()
+    for deployment in planned:
+        pinned = set(deployment.policy_pins.values_list("version__document", flat=True))
+        assert pinned == {d.pk for d in documents}
+        if deployment.status == S.APPROVED:
+            assert len(deployment.authorised_snapshot["policy_versions"]) == len(documents)
+    assert DeploymentPolicyPin.objects.count() == planned.count() * len(documents)
+    page = client.get(reverse("transparency-policies")).content.decode()
+    assert all(d.title in page for d in documents)
+
+
+def test_reviews_complaints_and_perceived_figures(history, client):
+    from lfr_portal.models import Complaint, Engagement, PostDeploymentReview, ReviewStatus
+    from lfr_portal.selectors.reviews import went_live_and_ended
+
+    ended = past().filter(went_live_and_ended())
+    reviews = PostDeploymentReview.objects.filter(deployment__in=ended).select_related("deployment")
+    # Every deployment that went live and ended has its review; all signed off by an
+    # authorising officer who did not draft it, but the latest, left overdue.
+    assert reviews.count() == ended.count() and ended.exists()
+    [unsigned] = reviews.filter(status=ReviewStatus.OPEN)
+    assert unsigned.deployment == ended.order_by("-ended_at").first()
+    assert unsigned.due_by < timezone.now()
+    for review in reviews.filter(status=ReviewStatus.SIGNED_OFF):
+        assert review.signed_off_by_id not in (None, review.deployment.created_by_id)
+        assert review.public_summary and review.signed_off_at > review.deployment.ended_at
+    complaints = Complaint.objects.filter(deployment__in=ended)
+    assert complaints.count() >= 3 and complaints.filter(outcome="").count() == 1
+    for review in reviews:
+        assert review.figures["complaints"] == review.deployment.complaints.count()
+    engagements = Engagement.objects.filter(alert__deployment__in=ended)
+    assert engagements.exclude(perceived_sex="").exists()
+    assert engagements.filter(perceived_sex="").exists()
+    signed = reviews.filter(status=ReviewStatus.SIGNED_OFF).first()
+    page = client.get(reverse("transparency-deployment", args=[signed.deployment.public_id]))
+    assert signed.public_summary in page.content.decode()

@@ -142,13 +142,15 @@ def test_leaving_one_half_out_calibrates_on_the_other_only(sface, bundled_halves
 
 @pytest.mark.models
 @pytest.mark.django_db
-def test_the_command_prints_the_held_out_table_and_records_its_method(bundled_halves):
+def test_the_command_prints_the_held_out_table_and_records_its_method(bundled_halves, tmp_path):
     out = StringIO()
+    report = tmp_path / "report.html"
     call_command(
         "evaluate_matcher",
         *("--faces", str(bundled_halves[0]), "--faces", str(bundled_halves[1])),
         *("--target-fmr", "0.0005", "--cross-check", "--references", "2"),
         *("--record", "Bundled AT&T set, two halves of 20 people"),
+        *("--report", str(report)),
         stdout=out,
     )
     text = out.getvalue()
@@ -166,9 +168,26 @@ def test_the_command_prints_the_held_out_table_and_records_its_method(bundled_ha
 
     record = CalibrationRecord.objects.get(description__startswith="Bundled AT&T set")
     assert "Clopper-Pearson" in record.description
+    assert "engine opencv-sface@2," in record.description  # the embedding version measured
     assert "target FMR 0.0005" in record.description
     assert "Held out" in record.description and "even at 0." in record.description
     assert any(row["threshold"] == chosen.group(1) for row in record.rates)
+
+    # The report holds the same held-out table, one row per fold and one for all.
+    html = report.read_text()
+    assert "<h2>Held out: faces not used for calibration</h2>" in html
+    assert "target FMR 0.0005 per pair" in html
+    for held, other in (("even", "odd"), ("odd", "even")):
+        printed = re.search(
+            rf"^  {held} / {other} / (0\.\d{{3}}): .* / FMR [\d.]+% \(([\d,]+)/3,040;",
+            text,
+            re.MULTILINE,
+        )
+        assert printed, text
+        threshold, false_matches = printed.groups()
+        assert f"<tr><td>{held}</td><td>{other}</td><td>{threshold}" in html
+        assert f"({false_matches}/3,040;" in html
+    assert "<tr><th>Every set once</th>" in html and "/6,080;" in html
 
 
 def test_cross_check_needs_a_target(faces_root):
@@ -215,6 +234,13 @@ def test_the_default_engines_operating_point_holds_on_held_out_sets(
     impostor_pairs = sum(r.fmr.total for r in results)
     misses = sum(r.fnmr.count for r in results)
     genuine_pairs = sum(r.fnmr.total for r in results)
-    # The goal, on faces not used for calibration: FNMR <= 12% at FMR <= 0.05%.
+    # The goal, on faces not used for calibration: FNMR <= 12% at FMR <= 0.05%,
+    # over the three folds and on each held-out set alone (faceapi_bbt, the hardest,
+    # misses 2 of its 80 genuine pairs with the mirror-averaged embedding; 10 without).
     assert false_matches / impostor_pairs <= 0.0005
     assert misses / genuine_pairs <= 0.12
+    for result in results:
+        assert result.fmr.count / result.fmr.total <= 0.0005, result.held_out
+        assert result.fnmr.count / result.fnmr.total <= 0.12, result.held_out
+    worst = max(results, key=lambda r: r.fnmr.count / r.fnmr.total)
+    assert (worst.held_out, worst.fnmr.count, worst.fnmr.total) == ("faceapi_bbt", 2, 80)

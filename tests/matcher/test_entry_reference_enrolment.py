@@ -54,7 +54,7 @@ def test_further_photographs_enrol_each_with_its_own_verdict(faces_root):
     bad.refresh_from_db()
     assert entry.enrolment_state == EnrolmentState.ENROLLED
     assert good.enrolment_state == EnrolmentState.ENROLLED
-    assert good.embedding_engine == "opencv-sface"
+    assert good.embedding_engine == "opencv-sface@2"  # the engine and its embedding version
     vector = np.frombuffer(bytes(good.embedding), dtype=np.float32)
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
     # A failed further photograph says why, and does not hold back the entry.
@@ -119,13 +119,13 @@ def test_a_probe_that_matches_only_the_second_photograph_is_found(sface, faces_r
 
     # Without the second photograph, no match.
     EntryReference.objects.filter(pk=further.pk).update(enrolment_state=EnrolmentState.REJECTED)
-    ids, matrix = watchlist_matrix(deployment.pk, deployment.engine, sface.dim)
+    ids, matrix = watchlist_matrix(deployment.pk, sface.embedding_name, sface.dim)
     assert ids == [entry.pk]
     assert match(probe_vector, matrix, threshold) == []
 
     # With it, the best score over the entry's photographs matches.
     EntryReference.objects.filter(pk=further.pk).update(enrolment_state=EnrolmentState.ENROLLED)
-    ids, matrix = watchlist_matrix(deployment.pk, deployment.engine, sface.dim)
+    ids, matrix = watchlist_matrix(deployment.pk, sface.embedding_name, sface.dim)
     assert ids == [entry.pk, entry.pk]
     (found,) = match(probe_vector, matrix, threshold)
     assert ids[found.entry_index] == entry.pk and found.entry_index == 1

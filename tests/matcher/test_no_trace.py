@@ -256,7 +256,8 @@ def test_non_matching_faces_never_reach_any_store(
     # What the worker computed and threw away.
     from lfr_portal.selectors.recognition import watchlist_matrix
 
-    entry_ids, matrix = watchlist_matrix(deployment.pk, deployment.engine, 128)
+    # Stored under the engine's embedding name ("opencv-sface@2"), as the job reads them.
+    entry_ids, matrix = watchlist_matrix(deployment.pk, OpenCVSFaceEngine().embedding_name, 128)
     embeddings, crops, matched = worker_computations(
         video_path, entry_ids, matrix, float(deployment.threshold), monkeypatch
     )

@@ -334,8 +334,21 @@ def test_eu_refusal_deletes_all_outputs(operator, ao, settings):
         entry=deployment.watchlist.entries.first(),
     )
     with_file(alert.crop, "crop.jpg", b"crop")
+    eu_mode.deployment_eu_request_record(
+        actor=ao,
+        deployment=deployment,
+        requested_at=timezone.now() - timedelta(minutes=1),
+        method="telephone",
+        reference="REQ-1",
+    )
     eu_mode.deployment_independent_decision(
-        actor=ao, deployment=deployment, decision="refused", reference="JUD-1"
+        actor=ao,
+        deployment=deployment,
+        decision="refused",
+        reference="JUD-1",
+        authority="Tribunal judiciaire de Paris",
+        authority_kind="judicial",
+        decided_at=timezone.now(),
     )
     retention.retention_apply()
     assert not Alert.objects.filter(deployment=deployment).exists()

@@ -382,9 +382,20 @@ def test_eu_urgency_lets_it_start_and_a_refusal_stops_it_at_once(operator, ao):
     deployment.refresh_from_db()
     live = lifecycle.deployment_start(actor=operator, deployment=deployment)
     assert live.status == DeploymentStatus.LIVE
-    assert live.eu_authorisation_requested_at is not None
+    # Going live records no request on anyone's behalf: it is recorded as it was made.
+    assert live.eu_authorisation_requested_at is None
+    requested_at = timezone.now() - timedelta(minutes=1)
+    eu_mode.deployment_eu_request_record(
+        actor=ao, deployment=live, requested_at=requested_at, method="electronic", reference="R-1"
+    )
     refused = eu_mode.deployment_independent_decision(
-        actor=ao, deployment=live, decision="refused", reference="JUD/2026/0042"
+        actor=ao,
+        deployment=live,
+        decision="refused",
+        reference="JUD/2026/0042",
+        authority="Amtsgericht Mitte",
+        authority_kind="judicial",
+        decided_at=timezone.now(),
     )
     assert refused.status == DeploymentStatus.CANCELLED and refused.stopped_early
     assert AuditEvent.objects.filter(action="deployment.independent_refused").exists()

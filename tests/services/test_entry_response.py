@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 def test_without_a_stated_response_the_category_gives_it(manager, category):
     deployment = DeploymentFactory()
     entry = wl.watchlist_entry_add(
-        actor=manager, watchlist=deployment.watchlist, **entry_fields(category=category)
+        actor=manager,
+        watchlist=deployment.watchlist,
+        # A suspect's offence must carry LFR_SUSPECT_OFFENCE_MIN_YEARS or more.
+        **entry_fields(category=category, offence_max_sentence_years=14),
     )
     assert entry.response == DEFAULT_RESPONSE[category]
 
@@ -57,7 +60,12 @@ def test_the_api_takes_and_shows_the_response(manager):
     stated = api.post(path, {**entry_body(), "response": "safeguard"}, format="json")
     assert stated.status_code == 201, stated.content
     assert stated.json()["response"] == "safeguard"
-    body = {**entry_body(), "reference_number": "CUST/2", "category": "suspect"}
+    body = {
+        **entry_body(),
+        "reference_number": "CUST/2",
+        "category": "suspect",
+        "offence_max_sentence_years": 14,
+    }
     default = api.post(path, body, format="json")
     assert default.json()["response"] == "arrest_on_suspicion"
     wrong = api.post(path, {**entry_body(), "response": "shoot_on_sight"}, format="json")

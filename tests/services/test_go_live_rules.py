@@ -40,7 +40,9 @@ def test_finalising_three_and_a_half_days_ahead_is_refused_saying_from_when(mana
     starts = timezone.now() + timedelta(days=3, hours=12)
     deployment = builders.submitted(starts_at=starts)
     with pytest.raises(RuleViolation) as refused:
-        wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+        wl.watchlist_finalise(
+            actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+        )
     message = refused.value.message
     assert "within 24 hours before its window starts" in message
     assert f"It can be finalised from {_local(starts - timedelta(hours=24))}." in message
@@ -53,7 +55,9 @@ def test_finalising_three_and_a_half_days_ahead_is_refused_saying_from_when(mana
 @override_settings(LFR_WATCHLIST_FINALISE_MAX_AGE=timedelta(hours=96))
 def test_the_finalising_period_is_the_setting(manager):
     deployment = builders.submitted(starts_at=timezone.now() + timedelta(days=3, hours=12))
-    finalised = wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    finalised = wl.watchlist_finalise(
+        actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+    )
     assert finalised.finalised_at is not None
 
 
@@ -84,7 +88,9 @@ def test_the_checklist_says_valid_at_start_only_when_it_will_be(operator, manage
     # A future window: finalised 2 h before its start is valid at the start.
     starts = timezone.now() + timedelta(hours=2)
     deployment = builders.approved(starts_at=starts)
-    wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    wl.watchlist_finalise(
+        actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+    )
     deployment.refresh_from_db()
     checklist, _ = go_live_checklist(deployment, probe_cameras=False)
     line = next(c for c in checklist.blockers if c.label.startswith("Watchlist finalised"))

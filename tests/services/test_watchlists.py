@@ -150,13 +150,20 @@ def test_an_authorised_watchlist_is_frozen(manager):
 
 def test_finalise_requires_authorisation_and_can_be_repeated(manager):
     deployment = builders.submitted()
-    first = wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    now = timezone.now()
+    first = wl.watchlist_finalise(
+        actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=now
+    )
     assert first.status == WatchlistStatus.FINALISED
-    again = wl.watchlist_finalise(actor=manager, watchlist=deployment.watchlist)
+    again = wl.watchlist_finalise(
+        actor=manager, watchlist=deployment.watchlist, still_wanted_as_of=now
+    )
     assert again.finalised_at >= first.finalised_at
     unauthorised = DeploymentFactory()
     with pytest.raises(InvalidTransition):
-        wl.watchlist_finalise(actor=manager, watchlist=unauthorised.watchlist)
+        wl.watchlist_finalise(
+            actor=manager, watchlist=unauthorised.watchlist, still_wanted_as_of=now
+        )
 
 
 def test_entries_copied_to_another_deployment_need_approval_again(manager):

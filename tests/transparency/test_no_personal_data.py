@@ -16,16 +16,20 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from lfr_portal.api.transparency_foi import FoiFields
 from lfr_portal.models import (
     Adjudication,
     Alert,
     AlertHold,
     Camera,
     CameraGap,
+    Complaint,
     DeploymentDocument,
+    Engagement,
     EntryCategory,
     LeafletRecord,
     Outcome,
+    PostDeploymentReview,
     Role,
     SignageRecord,
     UseCase,
@@ -38,8 +42,10 @@ from lfr_portal.services import deployment_staff as staff
 from lfr_portal.services import deployments as dep
 from lfr_portal.services import field
 from lfr_portal.services import watchlists as wl
+from lfr_portal.services.complaints import complaint_record
 from lfr_portal.services.holds import alert_hold_place
 from lfr_portal.services.publication import signage_photo_publish
+from lfr_portal.services.reviews import review_sign_off
 from tests.builders import complete_draft
 from tests.factories import AlertFactory, EntryFactory, user_with_role
 from tests.transparency.test_publication import PNG
@@ -104,8 +110,13 @@ def draft(world, tag, **fields):
             reference_number=f"ZQX/REF/{tag}{i}",
             image_source=f"ZQX image source {tag}{i}",
             reference_image=ContentFile(b"zqx-reference-image", name=f"zqx-{tag}{i}.jpg"),
+            # One child on each list: published only as "fewer than 3".
+            under_18=i == 0,
+            under_18_justification=f"ZQX under-18 justification {tag}{i}" if i == 0 else "",
+            category=EntryCategory.WANTED if i == 0 else EntryCategory.RISK,
         )
-        wl.watchlist_entry_approve(actor=world.manager2, entry=entry)
+        approver = world.ao if entry.under_18 else world.manager2
+        wl.watchlist_entry_approve(actor=approver, entry=entry)
     wl.watchlist_approve(actor=world.ao, watchlist=deployment.watchlist)
     return dep.deployment_submit(actor=world.planner, deployment=deployment)
 
@@ -132,7 +143,9 @@ def go_live(world, tag, **fields):
         location_name=f"ZQX leaflet location {tag}",
         distributed_at=timezone.now() - timedelta(minutes=4),
     )
-    wl.watchlist_finalise(actor=world.manager, watchlist=deployment.watchlist)
+    wl.watchlist_finalise(
+        actor=world.manager, watchlist=deployment.watchlist, still_wanted_as_of=timezone.now()
+    )
     staff.deployment_operator_assign(
         actor=world.planner, deployment=deployment, operator=world.operator
     )
@@ -216,9 +229,67 @@ def world(db):
         critical_threat_exempt=True,
         critical_threat_reason="ZQX threat f",
     )
+    after_the_alerts(world, a, alerts)
+    # C's review is not signed off: even a summary written into it stays unpublished.
+    PostDeploymentReview.objects.filter(deployment=c).update(
+        public_summary="Unsigned summary of c", findings="ZQX findings c"
+    )
+    world.a, world.c = a, c
     world.published = published
     world.shown = [a, world.planned]
     return world
+
+
+def after_the_alerts(world, deployment, alerts):
+    """Engagement on the street (small counts, and one count of exactly 3), a complaint
+    and the signed-off review, each with marked internal text."""
+    booking = deployment.cameras.first()
+    Engagement.objects.create(
+        alert=alerts[0],
+        dispatched_by=world.operator,
+        dispatched_at=timezone.now(),
+        officer=world.field,
+        result="confirmed_person",
+        perceived_sex="female",
+        perceived_ethnicity="black",
+        outcome="arrest",
+        arrest_category="wanted_by_courts",
+        custody_reference="ZQX/CUSTODY/a",
+        crime_reference="ZQX/CRIME/a",
+        no_hold_reason="ZQX no hold reason",
+    )
+    Engagement.objects.create(
+        alert=alerts[1],
+        dispatched_by=world.operator,
+        dispatched_at=timezone.now(),
+        result="not_the_person",
+        held_minutes=0,
+        stop_minutes=2,
+        perceived_sex="male",
+    )
+    for i in range(3):
+        extra = AlertFactory(deployment=deployment, camera=booking, dedup_key=f"zqx-nl-{i}")
+        Engagement.objects.create(
+            alert=extra,
+            dispatched_by=world.operator,
+            dispatched_at=timezone.now(),
+            result="not_located",
+        )
+    complaint_record(
+        actor=world.compliance,
+        category="misidentification",
+        received_on=timezone.localdate(),
+        deployment=deployment,
+        reference="ZQX/COMPLAINT/a",
+        summary="ZQX complaint summary a",
+    )
+    review_sign_off(
+        actor=world.ao,
+        review=PostDeploymentReview.objects.get(deployment=deployment),
+        findings="ZQX findings a",
+        lessons="ZQX lessons a",
+        public_summary="The deployment at Market Square ran as authorised and was reviewed.",
+    )
 
 
 def forbidden_strings():
@@ -242,6 +313,14 @@ def forbidden_strings():
     values |= set(LeafletRecord.objects.values_list("location_name", flat=True))
     values |= set(DeploymentDocument.objects.values_list("reference", flat=True))
     values |= set(WatchlistReferenceRecord.objects.values_list("reference_number", flat=True))
+    for complaint in Complaint.objects.all():
+        values |= {complaint.summary, complaint.reference, str(complaint.public_id)}
+    for review in PostDeploymentReview.objects.all():
+        values |= {review.findings, review.lessons, str(review.public_id)}
+    for engagement in Engagement.objects.all():
+        values |= {engagement.custody_reference, engagement.crime_reference}
+        values |= {engagement.no_hold_reason, str(engagement.public_id)}
+    values |= {e.under_18_justification for e in WatchlistEntry.objects.all()}
     for camera in Camera.objects.all():
         values |= {camera.name, camera.source_url, str(camera.public_id)}
     return {v for v in values if v}
@@ -320,3 +399,83 @@ def test_the_world_exercises_every_kind_of_hidden_text(client, world):
     listing = client.get("/transparency/deployments.json").json()["deployments"]
     statuses = sorted(row["status"] for row in listing)
     assert statuses == ["cancelled", "completed", "live", "planned"]
+
+
+FEWER = "fewer than 3"
+# Every FOI field published for a deployment, and its value for A (see the world).
+FOI_A = {
+    "watchlist_wanted": 1,
+    "watchlist_suspect": 0,
+    "watchlist_missing_or_vulnerable": 0,
+    "watchlist_risk": 1,
+    "watchlist_under_18": FEWER,
+    "arrests_wanted_by_courts": FEWER,
+    "arrests_suspected_offence": 0,
+    "arrests_multi_agency": 0,
+    "arrests_other": 0,
+    "not_located": 3,
+    "not_engaged": 0,
+    "misidentified_not_detained": FEWER,
+    "misidentified_under_5_minutes": 0,
+    "misidentified_longer": 0,
+    "perceived_sex_female": FEWER,
+    "perceived_sex_male": FEWER,
+    "perceived_sex_not_recorded": 0,
+    "perceived_ethnicity_asian": 0,
+    "perceived_ethnicity_black": FEWER,
+    "perceived_ethnicity_white": 0,
+    "perceived_ethnicity_other": 0,
+    "perceived_ethnicity_not_recorded": FEWER,
+    "why_here_summary": "Robberies near the station have risen; people wanted for them are "
+    "seen here.",
+    "review_summary": "The deployment at Market Square ran as authorised and was reviewed.",
+}
+
+
+def _csv_rows(client):
+    import csv
+    import io
+
+    text = body(client.get("/transparency/deployments.csv")).decode()
+    return {row["id"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_every_foi_field_is_published_with_small_numbers_suppressed(client, world):
+    a, c = str(world.a.public_id), str(world.c.public_id)
+    detail = client.get(f"/transparency/deployments/{a}.json").json()
+    listing = {
+        r["id"]: r for r in client.get("/transparency/deployments.json").json()["deployments"]
+    }
+    csv_rows = _csv_rows(client)
+    for name, expected in FOI_A.items():
+        assert detail[name] == expected, name
+        assert listing[a][name] == expected, name
+        assert csv_rows[a][name] == str(expected), name
+    assert detail["review_signed_off_on"] == str(timezone.localdate())
+    # Every FOI field is checked above: none is published untested.
+    assert set(FoiFields._declared_fields) == {*FOI_A, "review_signed_off_on"}
+    assert set(FoiFields._declared_fields) <= set(csv_rows[a])
+
+    page = client.get(f"/transparency/deployments/{a}/").content.decode()
+    for fragment in (
+        f"<dt>Under 18</dt><dd>{FEWER}</dd>",
+        f"<dt>Sex: female</dt><dd>{FEWER}</dd>",
+        f"<dt>Ethnicity: black</dt><dd>{FEWER}</dd>",
+        "<dt>Ethnicity: asian</dt><dd>0</dd>",
+        f"<dt>Arrests: wanted by the courts</dt><dd>{FEWER}</dd>",
+        "<dt>Not located</dt><dd>3</dd>",
+        "<dt>Wanted by police or courts</dt><dd>1</dd>",
+        FOI_A["review_summary"],
+        FOI_A["why_here_summary"],
+    ):
+        assert fragment in page, fragment
+
+    # C's review is not signed off: its summary is nowhere, however it got there.
+    assert client.get(f"/transparency/deployments/{c}.json").json()["review_summary"] == ""
+    assert csv_rows[c]["review_summary"] == ""
+    for url in public_urls(client, world):
+        assert b"Unsigned summary of c" not in body(client.get(url)), url
+    # A planned deployment's "why here" is published once approved; its review not yet.
+    planned = client.get(f"/transparency/deployments/{world.planned.public_id}.json").json()
+    assert planned["why_here_summary"] and planned["review_summary"] == ""
+    assert planned["perceived_sex_female"] == 0 and planned["watchlist_under_18"] == FEWER

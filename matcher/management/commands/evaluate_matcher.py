@@ -243,7 +243,7 @@ class Command(BaseCommand):
         analysis = self._groups(options, data, threshold)
         hashes = model_file_hashes(engine)
         if options["report"]:
-            self._write_report(options, engine, data, pairs, threshold, hashes, analysis)
+            self._write_report(options, engine, data, pairs, threshold, hashes, analysis, held_out)
             self.stdout.write(f"Report written to {options['report']}")
         if options["record"] is not None:
             method = calibration_method(
@@ -266,7 +266,7 @@ class Command(BaseCommand):
     ) -> None:
         out = self.stdout.write
         sets = ", ".join(str(path) for path in options["faces"])
-        out(f"Engine {engine.name} ({engine.label}), faces from {sets}")
+        out(f"Engine {engine.embedding_name} ({engine.label}), faces from {sets}")
         out(
             f"Images {data.images} of {len(data.identities)} identities; "
             f"faces not detected {len(data.not_detected)}; found only after padding {data.padded}"
@@ -369,10 +369,11 @@ class Command(BaseCommand):
         threshold: float,
         hashes: dict[str, str],
         analysis: GroupAnalysis | None,
+        held_out: list[HeldOutResult] | None,
     ) -> None:
         [at_threshold] = rate_counts(pairs, [threshold])
         report = accuracy_report.ReportData(
-            engine=engine.name,
+            engine=engine.embedding_name,
             engine_label=engine.label,
             model_sha256=hashes,
             data_sets=[str(path) for path in options["faces"]],
@@ -391,6 +392,19 @@ class Command(BaseCommand):
             report.tests = analysis.tests
             report.bonferroni_alpha = analysis.alpha
             report.unmatched = analysis.unmatched
+        if held_out:
+            report.target_fmr = options["target_fmr"]
+            report.held_out = [
+                accuracy_report.HeldOutRow(
+                    held_out=r.held_out,
+                    calibrated_on=r.calibrated_on,
+                    threshold=r.calibration.threshold,
+                    target_reached=r.calibration.reached,
+                    fmr=r.fmr,
+                    fnmr=r.fnmr,
+                )
+                for r in held_out
+            ]
         options["report"].write_text(accuracy_report.render(report), encoding="utf-8")
 
     def _record(
