@@ -344,6 +344,7 @@ def summarise(run: dict, video: dict) -> dict:
         # Taken, but passed over by the analysis rate cap.
         "not_due": sum(c["frames_not_due"] for c in run["cameras"]),
         "analysed_per_second": analysed / len(run["cameras"]) / seconds,
+        "intended_per_second": analysis_rate(),
         "alerts": sum(len(c["alerts"]) for c in run["cameras"]),
         "correct": sum(v["correct"] for v in verdicts),
         "passes": passes,

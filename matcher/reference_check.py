@@ -85,5 +85,6 @@ def enrol_reference(engine: Engine, data: bytes) -> EnrolmentResult:
         )
     if sharpness(padded, face) < MIN_SHARPNESS:
         return reject("The face is too blurred to be reliable. Use a sharper photograph.")
-    embedding = engine.embed(padded, face).astype(np.float32)
+    # A reference vector: engines may spend more here than on a live probe.
+    embedding = engine.embed_references(padded, [face])[0].astype(np.float32)
     return EnrolmentResult(True, "Enrolled.", embedding)

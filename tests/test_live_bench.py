@@ -48,7 +48,13 @@ def test_the_live_benchmark_quick_run_reports_consistent_figures(tmp_path):
             assert 0 < row["latency_p50"] <= row["latency_p95"]
         if row["lag_p95"] is not None:
             assert 0 <= row["lag_p95"] <= row["lag_max"]
-        assert row["holds"] == (row["lag_p95"] is not None and row["lag_p95"] < 1.0)
+        # Real time, as the benchmark defines it: under a second behind live on every
+        # camera, and still analysing at least 80% of the intended rate.
+        assert row["holds"] == (
+            row["lag_p95"] is not None
+            and row["lag_p95"] < 1.0
+            and row["analysed_per_second"] >= 0.8 * row["intended_per_second"]
+        )
     # The search stops at the first N that fails, and reports the last that held.
     held = [row["cameras"] for row in size["rows"] if row["holds"] and row["recall_holds"]]
     assert held == list(range(1, len(held) + 1))

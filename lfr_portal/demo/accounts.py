@@ -39,7 +39,7 @@ def _officer(
             user.set_password(password)
         user.save(update_fields=["password"])
     OfficerProfile.objects.update_or_create(user=user, defaults={"rank": rank})
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

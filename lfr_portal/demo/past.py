@@ -65,7 +65,7 @@ WATCHLIST_FIELDS = [
 # This database's calibration record is dated when it was installed, after these
 # approvals; the approver relied on the engine's published calibration.
 CALIBRATION_OVERRIDE = (
-    "Approved on the engine's published calibration (FMR 0 of 123,230 "
+    "Approved on the engine's published calibration (FMR 0 of 246,460 "
     "impostor pairs at 0.500), recorded before this system held "
     "calibration records."
 )

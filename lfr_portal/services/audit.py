@@ -11,6 +11,7 @@ are computed from the previous head's frontier and the rows since.
 import json
 import logging
 import os
+import tempfile
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -155,13 +156,17 @@ def _load_private_key(path: str | Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # Created exclusively so two processes starting at once keep the same key.
+        # Written whole under a private name, then linked into place: of two processes
+        # starting at once one link wins and both read that key, never a half-written file.
+        fd, partial = tempfile.mkstemp(dir=key_path.parent, prefix=".signing-key-")
         try:
-            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pem)
+            os.link(partial, key_path)
         except FileExistsError:
             pass
+        finally:
+            os.unlink(partial)
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ImproperlyConfigured("LFR_AUDIT_SIGNING_KEY_FILE must hold an Ed25519 private key.")

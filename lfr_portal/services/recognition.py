@@ -176,10 +176,15 @@ def _alerts_raise(
     """The chunk's alerts, each saved and audited; (alert, crop) for those raised."""
     cooldown = timedelta(seconds=settings.LFR_ALERT_COOLDOWN_SECONDS)
     entries = WatchlistEntry.objects.in_bulk([draft.entry_id for draft in drafts])
+    # A job learns of a stop within half a second, so its last chunk may hold a face seen
+    # after the deployment ended: that raises no alert and its crop is never stored.
+    deployment = booking.deployment
+    ends = [moment for moment in (deployment.ended_at, deployment.ends_at) if moment]
+    closed_at = min(ends) if ends else None
     written = []
     for draft in drafts:
         entry = entries.get(draft.entry_id)
-        if entry is None:
+        if entry is None or (closed_at is not None and draft.captured_at > closed_at):
             continue
         # The same person re-found by a fresh track (after a lost track or a
         # restarted worker) does not raise a second alert on this camera.

@@ -1,6 +1,8 @@
 """The test suite: always PostgreSQL and Redis, never a silent fall-back to SQLite."""
 
+import os
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,10 +26,32 @@ DATABASES = {
         {**_given_database, "USER": LFR_DB_APP_ROLE} if LFR_TEST_DB_ROLES else _given_database
     ),
 }
+
+
+def _own_redis_databases(*names: str) -> None:
+    """pytest-xdist runs the suite in several processes at once. Each takes its own Redis
+    databases, two below the previous process's (gw1 takes 12 and 13 where gw0 has 14 and
+    15), so none empties another's databases or takes its tasks. The moved URLs go into the
+    environment, marked as done, so the worker and web processes a test starts use them
+    as they are instead of moving them again."""
+    process = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not process or os.environ.get("LFR_TEST_REDIS_PROCESS") == process:
+        return
+    shift = 2 * int(process.removeprefix("gw") or 0)
+    for name in names:
+        parts = urlsplit(globals()[name])
+        database = int(parts.path.lstrip("/") or 0) - shift
+        if database < 0:
+            raise ImproperlyConfigured(f"{name}: no Redis database free for test {process}.")
+        os.environ[name] = globals()[name] = urlunsplit(parts._replace(path=f"/{database}"))
+    os.environ["LFR_TEST_REDIS_PROCESS"] = process
+
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/15")
 if not CELERY_BROKER_URL.startswith("redis://"):
     raise ImproperlyConfigured("CELERY_BROKER_URL must point at Redis for the tests.")
+_own_redis_databases("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,6 +18,7 @@ from ..selectors.engagements import deployment_field_officers
 from ..selectors.field import sign_photo_review
 from ..selectors.pages import actions_for, alert_counts, go_live_checklist, watchlist_summary
 from ..selectors.recognition import with_shown_state
+from ..selectors.reviews import reviews_visible_to
 from .common import visible_or_404
 
 
@@ -96,6 +97,8 @@ def detail_context(request: HttpRequest, deployment: Deployment, **extra: Any) -
         if accuracy
         else None,
         "resume_form": ReasonForm(prefix="resume"),
+        # Its post-deployment review, for the roles that read reviews.
+        "post_review": reviews_visible_to(request.user).filter(deployment=deployment).first(),
     }
     context.update(extra)
     return context

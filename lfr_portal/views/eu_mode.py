@@ -72,6 +72,15 @@ def _may_decide(user: Any, deployment: Deployment) -> bool:
     return is_authorising_officer(user)
 
 
+# The page's three forms, by their names in its context, and their field prefixes.
+FORM_CLASSES: dict[str, type[forms.Form]] = {
+    "request_form": EURequestForm,
+    "decision_form": EUDecisionForm,
+    "notice_form": AuthorityNoticeForm,
+}
+FORM_PREFIXES = {"request_form": "req", "decision_form": "dec", "notice_form": "notice"}
+
+
 def _page(request: HttpRequest, deployment: Deployment, **bound: forms.Form) -> HttpResponse:
     user = request.user
     context = {
@@ -84,10 +93,9 @@ def _page(request: HttpRequest, deployment: Deployment, **bound: forms.Form) -> 
         and deployment.eu_authorisation_requested_at is not None
         and not deployment.eu_authorisation_decision,
         "can_notify": can_record_authority_notice(user, deployment),
-        "request_form": bound.get("request_form") or EURequestForm(prefix="req"),
-        "decision_form": bound.get("decision_form") or EUDecisionForm(prefix="dec"),
-        "notice_form": bound.get("notice_form") or AuthorityNoticeForm(prefix="notice"),
     }
+    for slot, form_class in FORM_CLASSES.items():
+        context[slot] = bound.get(slot) or form_class(prefix=FORM_PREFIXES[slot])
     return render(request, "eu/deployment.html", context, status=400 if bound else 200)
 
 
@@ -96,59 +104,66 @@ def deployment_eu(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _page(request, _deployment(request, public_id))
 
 
-def _back(deployment: Deployment) -> HttpResponse:
-    return redirect("deployment-eu", public_id=deployment.public_id)
+def _record(
+    request: HttpRequest,
+    public_id: Any,
+    may: Callable[[Any, Deployment], bool],
+    slot: str,
+    action: Callable[..., Any],
+    success: str,
+) -> HttpResponse:
+    """One of the page's three records: refused before the form is read to a role that
+    may not make it, then checked by the service; the page again, with the form's errors,
+    when it is refused."""
+    deployment = _deployment(request, public_id, may)
+    form = FORM_CLASSES[slot](request.POST, prefix=FORM_PREFIXES[slot])
+    if form.is_valid() and attempt(
+        request,
+        form,
+        lambda: action(actor=request.user, deployment=deployment, **form.cleaned_data),
+        success=success,
+    ):
+        return redirect("deployment-eu", public_id=deployment.public_id)
+    return _page(request, deployment, **{slot: form})
 
 
 @require_POST
 @login_required_view
 def deployment_eu_request(request: HttpRequest, public_id: Any) -> HttpResponse:
-    deployment = _deployment(request, public_id, can_record_eu_request)
-    form = EURequestForm(request.POST, prefix="req")
-    if form.is_valid() and attempt(
+    return _record(
         request,
-        form,
-        lambda: services.deployment_eu_request_record(
-            actor=request.user, deployment=deployment, **form.cleaned_data
-        ),
-        success="The request to the authority is recorded.",
-    ):
-        return _back(deployment)
-    return _page(request, deployment, request_form=form)
+        public_id,
+        can_record_eu_request,
+        "request_form",
+        services.deployment_eu_request_record,
+        "The request to the authority is recorded.",
+    )
 
 
 @require_POST
 @login_required_view
 def deployment_eu_decision(request: HttpRequest, public_id: Any) -> HttpResponse:
-    deployment = _deployment(request, public_id, _may_decide)
-    form = EUDecisionForm(request.POST, prefix="dec")
-    if form.is_valid() and attempt(
+    return _record(
         request,
-        form,
-        lambda: services.deployment_independent_decision(
-            actor=request.user, deployment=deployment, **form.cleaned_data
-        ),
-        success="The authority's decision is recorded.",
-    ):
-        return _back(deployment)
-    return _page(request, deployment, decision_form=form)
+        public_id,
+        _may_decide,
+        "decision_form",
+        services.deployment_independent_decision,
+        "The authority's decision is recorded.",
+    )
 
 
 @require_POST
 @login_required_view
 def deployment_eu_notice(request: HttpRequest, public_id: Any) -> HttpResponse:
-    deployment = _deployment(request, public_id, can_record_authority_notice)
-    form = AuthorityNoticeForm(request.POST, prefix="notice")
-    if form.is_valid() and attempt(
+    return _record(
         request,
-        form,
-        lambda: services.authority_notification_record(
-            actor=request.user, deployment=deployment, **form.cleaned_data
-        ),
-        success="The notice to the authority is recorded.",
-    ):
-        return _back(deployment)
-    return _page(request, deployment, notice_form=form)
+        public_id,
+        can_record_authority_notice,
+        "notice_form",
+        services.authority_notification_record,
+        "The notice to the authority is recorded.",
+    )
 
 
 @require_POST

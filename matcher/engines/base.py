@@ -4,6 +4,13 @@ An engine finds faces (box, five landmarks, detector score) and turns one face
 into an L2-normalised float32 vector, so that a dot product of two vectors is
 their cosine similarity. Thresholds and floors are cosine similarities on that
 engine's own scale; they do not carry over between engines.
+
+Two kinds of vector: a reference vector, stored when a watchlist photograph is
+enrolled (``embed_references``), and a probe vector, made live for each face a
+camera sees (``embed``/``embed_many``). A score is always a reference vector times
+a probe vector, never two probes or two references. An engine may spend more on
+the reference side (it runs once per photograph, at enrolment) and keep the live
+side cheap; by default the two are the same.
 """
 
 from __future__ import annotations
@@ -78,8 +85,12 @@ class Engine(ABC):
     floor: float
     # Raised whenever the same models turn a face into a different vector (another
     # alignment, an average over views). Enrolment records embedding_name with each
-    # embedding, and the matcher compares only embeddings of the running version.
+    # embedding, and the matcher compares only embeddings of the running version. Both
+    # describe the stored reference vectors.
     embedding_version: int = 1
+    # How embed_references differs from embed_many, in a few words, for the method text
+    # of a calibration; None where the engine makes both vectors the same way.
+    reference_view: str | None = None
 
     @property
     def embedding_name(self) -> str:
@@ -95,15 +106,27 @@ class Engine(ABC):
 
     @abstractmethod
     def embed(self, image_bgr: np.ndarray, face: Face) -> np.ndarray:
-        """The (dim,) float32 unit vector of one face of the image."""
+        """The (dim,) float32 unit probe vector of one face of the image."""
 
     def embed_many(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
-        """An (n, dim) float32 matrix, one unit row per face; engines may batch."""
+        """An (n, dim) float32 matrix of probe vectors, one unit row per face; engines
+        may batch. This is what runs on every live camera face."""
         if not faces:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.stack([self.embed(image_bgr, face) for face in faces]).astype(
             np.float32, copy=False
         )
+
+    def embed_references(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """An (n, dim) float32 matrix of reference vectors: what enrolment stores for a
+        watchlist photograph, to be scored against live probe vectors. The probe vectors
+        unless the engine spends more here (see reference_view)."""
+        return self.embed_many(image_bgr, faces)
+
+    @property
+    def references_differ(self) -> bool:
+        """Whether reference vectors are made differently from probe vectors."""
+        return self.reference_view is not None
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:

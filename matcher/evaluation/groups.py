@@ -93,8 +93,8 @@ def analyse_groups(
 
 @dataclass
 class _Pairs:
-    """Every unordered pair of images once: its score, its two identities, whether it is
-    genuine and whether it reaches the threshold."""
+    """Every pair of images pair_scores counts: its score, its two identities, whether
+    it is genuine and whether it reaches the threshold."""
 
     scores: np.ndarray
     label_a: np.ndarray
@@ -104,9 +104,17 @@ class _Pairs:
 
     @classmethod
     def of(cls, data: LabelledEmbeddings, threshold: float) -> _Pairs:
-        first, second = np.triu_indices(len(data.labels), k=1)
+        """The pairs pair_scores counts: reference x probe, both ways round where the
+        engine makes the two differently, else each unordered pair once."""
+        count = len(data.labels)
+        if data.references_differ:
+            first, second = np.nonzero(~np.eye(count, dtype=bool))
+            matrix = data.reference_vectors @ data.embeddings.T
+        else:
+            first, second = np.triu_indices(count, k=1)
+            matrix = data.embeddings @ data.embeddings.T
         # As float64, so the comparison with the threshold is the one error_rates makes.
-        scores = (data.embeddings @ data.embeddings.T)[first, second].astype(np.float64)
+        scores = matrix[first, second].astype(np.float64)
         label_a, label_b = data.labels[first], data.labels[second]
         return cls(scores, label_a, label_b, label_a == label_b, scores >= threshold)
 

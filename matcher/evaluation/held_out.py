@@ -51,7 +51,8 @@ def search_scores(data: LabelledEmbeddings, references: int) -> SearchScores:
     probes = np.flatnonzero(~is_reference)
     if not enrolled_labels or not probes.size:
         return SearchScores(np.empty(0), np.empty(0), references, 0, 0)
-    similarity = data.embeddings[probes] @ data.embeddings.T
+    # A probe's live vector against the enrolled identities' reference vectors.
+    similarity = data.embeddings[probes] @ data.reference_vectors.T
     # (probes, enrolled identities): the best over each identity's references.
     best = np.stack([similarity[:, rows].max(axis=1) for rows in enrolled_refs], axis=1)
     same = data.labels[probes][:, None] == np.asarray(enrolled_labels)[None, :]
@@ -116,13 +117,14 @@ def cross_check(
     results = []
     for held_out in names:
         inside = sets == held_out
+        others = subset(data, ~inside)
         calibration = calibrate_threshold(
-            pair_scores(data.embeddings[~inside], data.labels[~inside]).impostor,
+            pair_scores(others.embeddings, others.labels, others.reference_vectors).impostor,
             target_fmr,
             confidence,
         )
         test = subset(data, inside)
-        pairs = pair_scores(test.embeddings, test.labels)
+        pairs = pair_scores(test.embeddings, test.labels, test.reference_vectors)
         result = HeldOutResult(
             held_out=held_out,
             calibrated_on=[name for name in names if name != held_out],
@@ -166,6 +168,13 @@ def calibration_method(
     # The embedding's version too ("opencv-sface@2"): figures of one version say nothing
     # about another's scores.
     lines = [f"Method (evaluate_matcher, engine {engine.embedding_name}, sets {names}):"]
+    if engine.reference_view is not None:
+        # As the matcher scores: a stored reference against a live probe.
+        lines.append(
+            f"reference vectors {engine.reference_view}, probes plain; every ordered pair "
+            "(reference of one image, probe of another) scored, so each pair counts both "
+            "ways round."
+        )
     if calibration is not None:
         lines.append(
             f"threshold chosen for target FMR {calibration.target_fmr:g} per pair with the "

@@ -22,6 +22,10 @@ DEFAULT_PAD = 0.5
 
 @dataclass
 class LabelledEmbeddings:
+    """One row per embedded image. embeddings are probe vectors (as a live camera face
+    gets), references the reference vectors enrolment would store for the same image:
+    the very same array when the engine makes both alike (see references_differ)."""
+
     embeddings: np.ndarray
     labels: np.ndarray
     identities: list[str]
@@ -30,6 +34,22 @@ class LabelledEmbeddings:
     padded: int = 0
     detect_seconds: float = 0.0
     embed_seconds: float = 0.0
+    reference_seconds: float = 0.0
+    references: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.references is None:
+            self.references = self.embeddings
+
+    @property
+    def reference_vectors(self) -> np.ndarray:
+        """references, typed as set (__post_init__ fills it)."""
+        assert self.references is not None
+        return self.references
+
+    @property
+    def references_differ(self) -> bool:
+        return self.references is not self.embeddings
 
 
 def identity_folders(roots: list[Path]) -> list[tuple[str, Path]]:
@@ -70,7 +90,8 @@ def embed_labelled_faces(
     identities: int | None = None,
 ) -> LabelledEmbeddings:
     folders = identity_folders(roots)[:identities] if identities else identity_folders(roots)
-    vectors, labels = [], []
+    vectors, reference_vectors, labels = [], [], []
+    differ = engine.references_differ
     result = LabelledEmbeddings(
         embeddings=np.empty((0, engine.dim), np.float32),
         labels=np.empty(0, int),
@@ -93,19 +114,33 @@ def embed_labelled_faces(
                 result.not_detected.append(f"{name}/{path.name}")
                 continue
             started = time.perf_counter()
-            vectors.append(engine.embed(image, face))
+            vectors.append(engine.embed_many(image, [face])[0])
             result.embed_seconds += time.perf_counter() - started
+            if differ:
+                started = time.perf_counter()
+                reference_vectors.append(engine.embed_references(image, [face])[0])
+                result.reference_seconds += time.perf_counter() - started
             labels.append(label)
     if vectors:
         result.embeddings = np.stack(vectors).astype(np.float32)
         result.labels = np.asarray(labels)
+    # Computed once where the engine makes both alike: then they are one array.
+    result.references = (
+        np.stack(reference_vectors).astype(np.float32)
+        if differ and reference_vectors
+        else result.embeddings
+    )
     return result
 
 
 def subset(data: LabelledEmbeddings, keep: np.ndarray) -> LabelledEmbeddings:
     """The images whose rows are set in keep; labels keep their identity numbers."""
+    embeddings = data.embeddings[keep]
     return LabelledEmbeddings(
-        embeddings=data.embeddings[keep], labels=data.labels[keep], identities=data.identities
+        embeddings=embeddings,
+        labels=data.labels[keep],
+        identities=data.identities,
+        references=data.reference_vectors[keep] if data.references_differ else embeddings,
     )
 
 

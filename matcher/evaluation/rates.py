@@ -33,12 +33,25 @@ class PairScores:
     impostor: np.ndarray
 
 
-def pair_scores(embeddings: np.ndarray, labels: np.ndarray) -> PairScores:
-    """Every unordered pair once: upper triangle of the similarity matrix."""
-    scores = embeddings @ embeddings.T
-    upper = np.triu(np.ones(scores.shape, dtype=bool), k=1)
+def pair_scores(
+    embeddings: np.ndarray, labels: np.ndarray, references: np.ndarray | None = None
+) -> PairScores:
+    """The scores of pairs of images, as the matcher scores them: a reference vector
+    times a probe vector.
+
+    embeddings are the probe vectors. Where references is given and is not that same
+    array (the engine makes reference vectors differently), every ordered pair
+    (reference i, probe j), i != j, is scored, so each unordered pair counts twice, once
+    each way round. Otherwise every unordered pair once: the upper triangle.
+    """
     same = labels[:, None] == labels[None, :]
-    return PairScores(genuine=scores[upper & same], impostor=scores[upper & ~same])
+    if references is None or references is embeddings:
+        scores = embeddings @ embeddings.T
+        kept = np.triu(np.ones(scores.shape, dtype=bool), k=1)
+    else:
+        scores = references @ embeddings.T
+        kept = ~np.eye(len(labels), dtype=bool)
+    return PairScores(genuine=scores[kept & same], impostor=scores[kept & ~same])
 
 
 def error_rates(pairs: PairScores, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

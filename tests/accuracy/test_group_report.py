@@ -173,10 +173,11 @@ def test_the_group_report_on_the_bundled_set(faces_root, tmp_path, compliance):
     assert record.model_sha256 == MODEL_SHA256
     # 40 people, 5 images each: 40 x 10 genuine pairs, C(200, 2) - 400 impostor pairs.
     assert (record.identities, record.images, record.images_without_face) == (40, 200, 0)
-    assert (record.genuine_pairs, record.impostor_pairs) == (400, 19_500)
-    # The 0.005 sweep from 0 to 1, and the engine's default (0.442) and floor (0.426).
-    assert len(record.rates) == 203
-    assert {"0.442", "0.426"} <= {row["threshold"] for row in record.rates}
+    # Each pair both ways round: a mirror-averaged reference against a plain probe.
+    assert (record.genuine_pairs, record.impostor_pairs) == (800, 39_000)
+    # The 0.005 sweep from 0 to 1 (the default, 0.435, is on it) and the floor (0.426).
+    assert len(record.rates) == 202
+    assert {"0.435", "0.426"} <= {row["threshold"] for row in record.rates}
     assert AuditEvent.objects.get(action="calibration.record").actor_username == (
         compliance.username
     )
@@ -187,9 +188,10 @@ def test_the_group_report_on_the_bundled_set(faces_root, tmp_path, compliance):
         ("subject_number", "odd"),
         ("subject_number", "even"),
     }
-    for group in rows.values():  # 20 people each: 20 x 10 genuine, C(100, 2) - 200 impostor
-        assert (group["identities"], group["genuine_pairs"]) == (20, 200)
-        assert group["impostor_pairs"] == 4_750
+    # 20 people each: 20 x 10 genuine, C(100, 2) - 200 impostor, each both ways round.
+    for group in rows.values():
+        assert (group["identities"], group["genuine_pairs"]) == (20, 400)
+        assert group["impostor_pairs"] == 9_500
     # Faces with their detail gone look alike: measured, p is about 2e-7. Odd or even
     # subject numbers make no difference worth flagging (p about 0.07).
     sharp_row, reduced_row = rows["image_kind", "sharp"], rows["image_kind", "reduced resolution"]
@@ -237,10 +239,10 @@ def test_the_group_report_on_the_wider_sets(wider_face_sets, tmp_path, complianc
     assert engine_calibrations()[0].latest.public_id == str(record.public_id)
     assert record.model_sha256 == MODEL_SHA256
     assert (record.identities, record.images, record.images_without_face) == (21, 101, 0)
-    assert (record.genuine_pairs, record.impostor_pairs) == (220, 4_830)
-    # The 0.005 sweep from 0 to 1, and the engine's default (0.442) and floor (0.426).
-    assert len(record.rates) == 203
-    assert {"0.442", "0.426"} <= {row["threshold"] for row in record.rates}
+    assert (record.genuine_pairs, record.impostor_pairs) == (440, 9_660)  # both ways
+    # The 0.005 sweep from 0 to 1 (the default, 0.435, is on it) and the floor (0.426).
+    assert len(record.rates) == 202
+    assert {"0.435", "0.426"} <= {row["threshold"] for row in record.rates}
     event = AuditEvent.objects.get(action="calibration.record")
     assert event.actor_username == compliance.username
     rows = {(g["attribute"], g["value"]): g for g in record.group_rates}
@@ -251,14 +253,15 @@ def test_the_group_report_on_the_wider_sets(wider_face_sets, tmp_path, complianc
         ("image_kind", "greyscale still"),
     }
     # The image kinds are exactly the two sets, whose pair counts are known:
-    # deepface_celebs 140 genuine and 1,690 impostor pairs, faceapi_bbt 80 and 700.
+    # deepface_celebs 140 genuine and 1,690 impostor pairs, faceapi_bbt 80 and 700, each
+    # scored both ways round.
     colour, grey = rows["image_kind", "colour photo"], rows["image_kind", "greyscale still"]
-    assert (colour["genuine_pairs"], colour["impostor_pairs"]) == (140, 1_690)
-    assert (grey["genuine_pairs"], grey["impostor_pairs"]) == (80, 700)
+    assert (colour["genuine_pairs"], colour["impostor_pairs"]) == (280, 3_380)
+    assert (grey["genuine_pairs"], grey["impostor_pairs"]) == (160, 1_400)
     assert (colour["identities"], grey["identities"], grey["images"]) == (13, 8, 40)
     # Every genuine pair lies within one sex; impostor pairs across sexes are left out.
     female, male = rows["sex", "female"], rows["sex", "male"]
-    assert female["genuine_pairs"] + male["genuine_pairs"] == 220
+    assert female["genuine_pairs"] + male["genuine_pairs"] == 440
     assert female["identities"] + male["identities"] == 21
     assert female["rest_impostor_pairs"] == male["impostor_pairs"]
     # Colour photographs of celebrities are confused far more often at 0.3.

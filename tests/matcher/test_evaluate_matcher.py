@@ -22,6 +22,24 @@ def test_pairs_are_split_into_genuine_and_impostor_once_each():
     assert sorted(pairs.impostor.tolist()) == [0.0] * 5  # 6 pairs, 1 genuine
 
 
+def test_distinct_references_score_every_ordered_pair_reference_times_probe():
+    probes = np.eye(3, dtype=np.float32)
+    # Reference i scores i+1 against probe i+1 and 0 elsewhere off the diagonal: the
+    # matrix is not symmetric, so reference x probe and probe x reference differ.
+    references = np.zeros((3, 3), dtype=np.float32)
+    references[0, 1], references[1, 2], references[2, 0] = 0.9, 0.8, 0.7
+    references[np.arange(3), np.arange(3)] = 1.0  # a reference with its own probe: skipped
+    labels = np.array([0, 0, 1])
+    pairs = pair_scores(probes, labels, references)
+    # Images 0 and 1 are one person: (ref 0, probe 1) and (ref 1, probe 0).
+    assert sorted(pairs.genuine.tolist()) == pytest.approx([0.0, 0.9])
+    # (0,2), (2,0), (1,2), (2,1): each unordered impostor pair counted both ways.
+    assert sorted(pairs.impostor.tolist()) == pytest.approx([0.0, 0.0, 0.7, 0.8])
+    # The same array given as references: each unordered pair once, as without.
+    same = pair_scores(probes, labels, probes)
+    assert (same.genuine.size, same.impostor.size) == (1, 2)
+
+
 def test_error_rates_count_impostors_at_or_above_and_genuines_below():
     pairs = PairScores(
         genuine=np.array([0.3, 0.5, 0.7, 0.9]),
@@ -62,9 +80,10 @@ def test_the_command_prints_rates_and_writes_a_det_plot(faces_root, tmp_path):
     )
     text = out.getvalue()
     assert "Images 12 of 4 identities; faces not detected 0" in text
-    assert "Pairs: genuine 12, impostor 54" in text
+    # 66 pairs, each scored both ways round (a reference against the other's probe).
+    assert "Pairs: genuine 24, impostor 108" in text
     line = re.search(
-        r"At threshold 0\.450: FMR ([\d.]+)% \((\d+)/54\), FNMR ([\d.]+)% \((\d+)/12\)", text
+        r"At threshold 0\.450: FMR ([\d.]+)% \((\d+)/108\), FNMR ([\d.]+)% \((\d+)/24\)", text
     )
     assert line, text
     assert 0 <= float(line.group(1)) <= 100 and 0 <= float(line.group(3)) <= 100
@@ -87,4 +106,4 @@ def test_without_faces_it_measures_the_bundled_set(settings, faces_root):
     text = out.getvalue()
     assert f"faces from {faces_root / 'att_faces'}" in text
     assert "Images 6 of 3 identities; faces not detected 0" in text
-    assert "Pairs: genuine 3, impostor 12" in text
+    assert "Pairs: genuine 6, impostor 24" in text  # both ways round

@@ -89,7 +89,7 @@ def test_a_watchlisted_face_in_the_video_matches_its_references_and_passers_by_d
             image = read_image(faces_root / reference)
             faces = sface.detect(image)
             face = max(faces, key=lambda f: f.box[2] * f.box[3])
-            references.append(sface.embed(image, face))
+            references.append(sface.embed_references(image, [face])[0])
             owners.append(entry["identity"])
     watchlist_matrix = np.stack(references)
 
@@ -203,7 +203,7 @@ def test_with_returns_the_added_passers_by_match_nobody_and_the_watchlisted_matc
         for reference in entry["reference_images"]:
             image = read_image(faces_root / reference)
             face = max(sface.detect(image), key=lambda f: f.box[2] * f.box[3])
-            references.append(sface.embed(image, face))
+            references.append(sface.embed_references(image, [face])[0])
             owners.append(entry["identity"])
     watchlist_matrix = np.stack(references)
     checked = []

@@ -83,27 +83,36 @@ def test_same_person_scores_above_different_people_on_bundled_faces(fused, sface
         "s9": att / "s9/6.jpg",
         "s19": att / "s19/4.jpg",
     }
-    vectors, sface_vectors, dlib_vectors = {}, {}, {}
+    probes, references, sface_probes, sface_references, dlib_vectors = {}, {}, {}, {}, {}
     for key, path in photos.items():
         image = read_image(path)
         face = largest(fused.detect(image))
-        vectors[key] = fused.embed(image, face)
-        sface_vectors[key] = sface.embed(image, face)
+        probes[key] = fused.embed(image, face)
+        references[key] = fused.embed_references(image, [face])[0]
+        sface_probes[key] = sface.embed(image, face)
+        sface_references[key] = sface.embed_references(image, [face])[0]
         dlib_vectors[key] = fused.dlib_descriptors(image, [face])[0]
 
-    for vector in vectors.values():
+    for vector in [*probes.values(), *references.values()]:
         assert vector.dtype == np.float32 and vector.shape == (256,)
         assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
-    genuine = float(vectors["s31a"] @ vectors["s31b"])
+    # As the matcher scores: a stored reference against a live probe.
+    genuine = float(references["s31a"] @ probes["s31b"])
     impostors = [
-        float(vectors[a] @ vectors[b]) for a, b in [("s31a", "s9"), ("s31b", "s19"), ("s9", "s19")]
+        float(references[a] @ probes[b])
+        for a, b in [("s31a", "s9"), ("s31b", "s19"), ("s9", "s19")]
     ]
     assert genuine > fused.default_threshold > max(impostors)
     w = fused.sface_weight
-    expected = w * float(sface_vectors["s31a"] @ sface_vectors["s31b"]) + (1 - w) * float(
+    expected = w * float(sface_references["s31a"] @ sface_probes["s31b"]) + (1 - w) * float(
         dlib_vectors["s31a"] @ dlib_vectors["s31b"]
     )
     assert genuine == pytest.approx(expected, abs=1e-4)
+    # The probe's SFace half is plain SFace; the reference's is SFace's reference.
+    np.testing.assert_allclose(probes["s9"][:128], np.sqrt(w) * sface_probes["s9"], atol=1e-5)
+    np.testing.assert_allclose(
+        references["s9"][:128], np.sqrt(w) * sface_references["s9"], atol=1e-5
+    )
 
 
 @models

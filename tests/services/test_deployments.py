@@ -44,7 +44,7 @@ def test_planner_drafts_a_deployment_with_its_watchlist_and_an_audit_row(planner
     deployment = dep.deployment_create(actor=planner, **VALID)
     assert deployment.status == DeploymentStatus.DRAFT
     assert deployment.watchlist.created_by == planner
-    assert deployment.threshold == Decimal("0.442")  # the engine's default
+    assert deployment.threshold == Decimal("0.435")  # the engine's default
     row = AuditEvent.objects.get(action="deployment.create")
     assert row.actor == planner and row.object_public_id == str(deployment.public_id)
     assert row.actor_role == Role.DEPLOYMENT_PLANNER

@@ -172,3 +172,19 @@ def test_a_complaint_is_recorded_and_closed_through_the_forms(client, operator, 
     assert complaint.outcome == "not_upheld"
     page = client.get(f"/complaints/{complaint.public_id}/").content
     assert b"Record the outcome" not in page and b"Not upheld" in page
+
+
+def test_the_deployment_page_links_its_review_for_the_roles_that_read_reviews(
+    client, operator, ao, compliance
+):
+    review = _review(operator)
+    link = f'href="/reviews/{review.public_id}/"'.encode()
+    page_url = f"/deployments/{review.deployment.public_id}/"
+    for reader in (ao, compliance):
+        client.force_login(reader)
+        assert link in client.get(page_url).content
+    # The operator and planner may open the deployment but read no reviews.
+    for other in (operator, review.deployment.created_by):
+        client.force_login(other)
+        page = client.get(page_url)
+        assert page.status_code == 200 and link not in page.content

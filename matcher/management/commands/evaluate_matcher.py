@@ -219,7 +219,7 @@ class Command(BaseCommand):
             per_identity=options["per_identity"],
             identities=options["identities"],
         )
-        pairs = pair_scores(data.embeddings, data.labels)
+        pairs = pair_scores(data.embeddings, data.labels, data.reference_vectors)
         calibration = None
         if options["target_fmr"] is not None and pairs.impostor.size:
             calibration = calibrate_threshold(pairs.impostor, options["target_fmr"])
@@ -278,6 +278,11 @@ class Command(BaseCommand):
             out(
                 f"Mean time per image: detect {1000 * data.detect_seconds / data.images:.1f} ms, "
                 f"embed {1000 * data.embed_seconds / embedded:.1f} ms"
+                + (
+                    f" (probe), reference {1000 * data.reference_seconds / embedded:.1f} ms"
+                    if data.references_differ
+                    else ""
+                )
             )
         out(f"Pairs: genuine {pairs.genuine.size}, impostor {pairs.impostor.size}")
         if not pairs.genuine.size or not pairs.impostor.size:
