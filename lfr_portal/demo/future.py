@@ -22,6 +22,7 @@ from .data import (
     PLACES,
     SEEDED_NOTE,
 )
+from .eu import SOUGHT, eu_authorise, eu_purpose_fields
 from .past import PastWriter
 from .policies import demo_policy_library_ensure, demo_policy_pins
 from .records import approved_entry, document_kinds, document_reference, entry_summary, issue_year
@@ -58,6 +59,7 @@ class FutureWriter(PastWriter):
             ao = aos[n % len(aos)]
             watchlist_services.watchlist_approve(actor=ao, watchlist=deployment.watchlist)
             deployment = deployment_services.deployment_approve(actor=ao, deployment=deployment)
+            eu_authorise(deployment, requester=planner, ao=ao)
             staff.deployment_operator_assign(
                 actor=planner, deployment=deployment, operator=operators[n % len(operators)]
             )
@@ -85,6 +87,7 @@ class FutureWriter(PastWriter):
             ends_at=starts + timedelta(hours=hours),
             expected_faces=int(round(FACES_PER_DEPLOYMENT * hours / 6.2, -3)),
             **where_case(label, place[1], 900 + n),
+            **eu_purpose_fields(SOUGHT),
         )
         year = issue_year(today)
         for kind in document_kinds():

@@ -20,6 +20,7 @@ from ..permissions import grant_operator
 from ..services import deployments as deployment_services
 from ..services.common import jsonable
 from .data import CANCELLATION_REASONS
+from .eu import PastAuthorisation
 from .plan import Plan, rejection
 from .records import PastRecords, end
 
@@ -132,6 +133,7 @@ class PastLifecycle(PastRecords):
             deployment,
             changes={"authorised": deployment.authorised_snapshot},
         )
+        self.eu_authorised.append(PastAuthorisation(deployment, plan.planner, plan.ao, decided))
         grant_operator(plan.operator, deployment)
         self.event(
             decided + timedelta(minutes=40),

@@ -20,12 +20,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Camera, Deployment, DocumentKind, EntryCategory, PolicyVersion, UseCase
+from ..models import Camera, Deployment, EntryCategory, PolicyVersion, UseCase
 from ..services import deployment_staff as staff
 from ..services import deployments as dep
 from ..services import field
 from ..services import watchlists as wl
+from .eu import SOUGHT, eu_authorise, eu_purpose_fields
 from .policies import demo_policy_library_ensure, demo_policy_pins
+from .records import document_kinds
 from .where import offence_years, where_case
 
 DEMO_DIR = Path(settings.VAR_DIR) / "demo"
@@ -37,7 +39,6 @@ DEMO_CAMERAS = [
     ("Camden High St south", "rtsp://camden-south.invalid/stream1", 51.5372, -0.1409),
     ("Oxford Circus van", f"file://{DEMO_VIDEO}?loop=1&realtime=1", 51.5152, -0.1418),
 ]
-DOCUMENTS = [DocumentKind.DPIA, DocumentKind.APPROPRIATE_POLICY, DocumentKind.EQUALITY_IMPACT]
 
 Enrol = Callable[[list[int]], object]
 
@@ -90,8 +91,9 @@ def _draft(
         ends_at=site.starts + timedelta(hours=site.hours),
         expected_faces=15000,
         **where_case("Robbery hotspot", site.location, 700 + sum(map(ord, site.title)) % 100),
+        **eu_purpose_fields(SOUGHT),
     )
-    for i, kind in enumerate(DOCUMENTS):
+    for i, kind in enumerate(document_kinds()):
         dep.deployment_document_set(
             actor=planner,
             deployment=deployment,
@@ -144,6 +146,7 @@ def _ready_to_go_live(users: dict[str, User], ready: Deployment, now: datetime) 
     """Approved; an operator and a field officer on it, signs and leaflets out, list finalised."""
     ready = dep.deployment_submit(actor=users["planner"], deployment=ready)
     ready = dep.deployment_approve(actor=users["ao"], deployment=ready)
+    eu_authorise(ready, requester=users["planner"], ao=users["ao"])
     staff.deployment_operator_assign(
         actor=users["planner"], deployment=ready, operator=users["operator"]
     )

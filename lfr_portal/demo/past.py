@@ -22,6 +22,7 @@ from ..models import (
     LeafletRecord,
     RetentionCategory,
     SignageRecord,
+    UseCase,
     Watchlist,
     WatchlistEntry,
     WatchlistReferenceRecord,
@@ -30,6 +31,7 @@ from ..selectors.retention import alert_rule
 from ..services.audit import audit_record
 from .after import demo_after_seed
 from .data import ENGINE, SEEDED_NOTE
+from .eu import SOUGHT, eu_history_record, eu_pool_category, eu_purpose_fields
 from .lifecycle import PastLifecycle
 from .plan import Plan, rejection
 from .records import deletion_record
@@ -92,6 +94,8 @@ class PastWriter(PastLifecycle):
         self._flush_bulk()
         demo_after_seed(self, deployments)
         self._write_audit()
+        # After the history's own rows: the EU services write theirs as they are called.
+        eu_history_record(self.eu_authorised)
 
     def _draft(self, plan: Plan) -> Deployment:
         rng = self.rng
@@ -117,6 +121,11 @@ class PastWriter(PastLifecycle):
             calibration_override_reason=CALIBRATION_OVERRIDE,
             created_by=plan.planner,
             **where_case(plan.title.split(":")[0], plan.place, plan.index),
+            **eu_purpose_fields(
+                [EntryCategory.MISSING_OR_VULNERABLE]
+                if plan.use_case == UseCase.MISSING_OR_VULNERABLE
+                else SOUGHT
+            ),
         )
 
     def _reference_pool(self) -> list[tuple[str, str]]:
@@ -127,7 +136,7 @@ class PastWriter(PastLifecycle):
             EntryCategory.RISK,
         ]
         return [
-            (f"DEMO/{n:05d}", rng.choices(categories, weights=[60, 32, 8])[0])
+            (f"DEMO/{n:05d}", eu_pool_category(rng.choices(categories, weights=[60, 32, 8])[0]))
             for n in range(1, 6000)
         ]
 

@@ -30,6 +30,7 @@ from ..models import (
 from ..services import cameras as camera_services
 from .accounts import history_officers_ensure
 from .data import CAMERAS, NAMESPACE, OFFICERS
+from .eu import PastAuthorisation
 
 
 @dataclass
@@ -80,6 +81,8 @@ class HistoryState:
         self.deletions: list[DeletionRecord] = []
         self.references: list[WatchlistReferenceRecord] = []
         self.false_alert_plans: set[int] = set()
+        # EU mode: the approved ones, whose request and decision are recorded at the end.
+        self.eu_authorised: list[PastAuthorisation] = []
 
     def by_role(self, role: str) -> list[User]:
         return [

@@ -2,6 +2,8 @@
 offences of its "suspected of an offence" entries are. Derived from the deployment's
 purpose and place, with no random draws, so the rest of the demo reads the same numbers."""
 
+from django.conf import settings
+
 from ..models import EntryCategory
 
 # Street robbery carries life imprisonment (Theft Act 1968, s.8): recorded as 99.
@@ -55,5 +57,10 @@ def where_case(label: str, place: str, number: int) -> dict[str, str]:
 
 
 def offence_years(category: str) -> int | None:
-    """The maximum sentence recorded for a demo entry: only suspects must state it."""
-    return SUSPECT_OFFENCE_YEARS if category == EntryCategory.SUSPECT else None
+    """The maximum sentence recorded for a demo entry: only suspects must state it, and
+    in EU mode the wanted too, whom suspect localisation allows only for an Annex II
+    offence."""
+    stated = [EntryCategory.SUSPECT]
+    if settings.LFR_EU_AI_ACT_MODE:
+        stated.append(EntryCategory.WANTED)
+    return SUSPECT_OFFENCE_YEARS if category in stated else None

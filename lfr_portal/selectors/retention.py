@@ -58,10 +58,11 @@ def periods_in_force() -> dict[str, tuple[str, float]]:
             days(settings.LFR_WATCHLIST_DESTROY_AFTER),
         ),
         C.SIGNAGE_PHOTOS: (C.SIGNAGE_PHOTOS.label, days(settings.LFR_SIGNAGE_PHOTO_RETENTION)),
-        C.AUDIT_ROWS: (C.AUDIT_ROWS.label, days(settings.LFR_AUDIT_RETENTION)),
+        # The logs' periods as pruning applies them: in EU mode at least the EU minimum.
+        C.AUDIT_ROWS: (C.AUDIT_ROWS.label, days(log_retention(settings.LFR_AUDIT_RETENTION))),
         C.WEBHOOK_DELIVERIES: (
             C.WEBHOOK_DELIVERIES.label,
-            days(settings.LFR_WEBHOOK_DELIVERY_RETENTION),
+            days(log_retention(settings.LFR_WEBHOOK_DELIVERY_RETENTION)),
         ),
     }
 

@@ -9,8 +9,14 @@ from django.core.checks import run_checks
 from django.utils import timezone
 
 from lfr_portal.checks import eu_log_retention
-from lfr_portal.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from lfr_portal.models import (
+    RetentionCategory,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from lfr_portal.selectors.eu_mode import log_retention
+from lfr_portal.selectors.retention import periods_in_force
 from lfr_portal.services import retention
 from tests.factories import UserFactory
 
@@ -82,3 +88,15 @@ def test_the_audit_trail_may_not_be_pruned_sooner_than_the_eu_period(settings):
     assert [e.id for e in eu_log_retention(None)] == ["lfr_portal.E041"]
     settings.LFR_AUDIT_RETENTION = timedelta(days=183)
     assert eu_log_retention(None) == []
+
+
+def test_the_periods_a_policy_is_checked_against_are_the_ones_pruning_applies(settings):
+    settings.LFR_WEBHOOK_DELIVERY_RETENTION = timedelta(days=31)
+    settings.LFR_AUDIT_RETENTION = timedelta(days=400)
+    settings.LFR_EU_AI_ACT_MODE = False
+    periods = periods_in_force()
+    assert periods[RetentionCategory.WEBHOOK_DELIVERIES][1] == 31
+    settings.LFR_EU_AI_ACT_MODE = True
+    periods = periods_in_force()
+    assert periods[RetentionCategory.WEBHOOK_DELIVERIES][1] == 183
+    assert periods[RetentionCategory.AUDIT_ROWS][1] == 400

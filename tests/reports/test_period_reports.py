@@ -322,6 +322,9 @@ def test_the_oversight_pack_lists_each_deployment_with_its_figures(client, ao, d
     text = pdf_text(pdf)
     assert "Deployments of the quarter" in text and "Post-deployment reviews" in text
     assert "CMP/" in text
+    # The lists run across landscape pages; the figures and the charts stay portrait.
+    assert b"/MediaBox [ 0 0 841.8898 595.2756 ]" in pdf
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf
 
 
 def test_generation_is_bounded_whatever_the_year_holds(client, compliance, demo_year):
