@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from lfr_portal.models import (
     Adjudication,
@@ -178,7 +179,7 @@ def test_the_whole_path_in_a_browser(page_factory, live_server, axe, video_set, 
         phone.fill("#id_sign-location_name", "Entrance")
         phone.fill("#id_sign-placed_at", local(timezone.now() - timedelta(minutes=2)))
         phone.click("text=Record sign")
-        assert phone.locator("text=Sign recorded.").count() == 1
+        expect(phone.locator("text=Sign recorded.")).to_have_count(1)
         # A field officer may not go live.
         response = phone.goto(f"{detail}operate/")
         assert response.status == 404

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from lfr_portal.models import (
     Adjudication,
@@ -95,14 +96,14 @@ def test_the_manager_sees_flags_and_confirms_still_wanted_on_a_phone(
     no_serious_violations(axe, phone, "watchlist with flags and the finalise form")
     # Without the confirmation nothing is finalised, and the page says why.
     phone.click("text=Finalise for the deployment")
-    assert phone.locator("text=Finalising needs your confirmation").count() == 1
+    expect(phone.locator("text=Finalising needs your confirmation")).to_have_count(1)
     deployment.watchlist.refresh_from_db()
     assert deployment.watchlist.status == WatchlistStatus.APPROVED
     assert fits(phone)
     no_serious_violations(axe, phone, "finalise refused")
     phone.check("#id_finalise-confirm")
     phone.click("text=Finalise for the deployment")
-    assert phone.locator("text=Watchlist finalised.").count() == 1
+    expect(phone.locator("text=Watchlist finalised.")).to_have_count(1)
     deployment.watchlist.refresh_from_db()
     assert deployment.watchlist.status == WatchlistStatus.FINALISED
     assert deployment.watchlist.still_wanted_confirmed_by == manager

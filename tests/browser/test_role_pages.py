@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
+from playwright.sync_api import expect
 
 from lfr_portal.models import AlertHold, DeploymentStatus, EntryStatus, Role
 from lfr_portal.permissions import OPERATE_DEPLOYMENT
@@ -178,7 +179,8 @@ def test_the_audit_trail_filters_with_pickers_and_choices(
     page.fill("#id_occurred_from", timezone.localdate().isoformat())
     page.click("form[aria-label='Filter the audit trail'] button[type=submit]")
     rows = page.locator("table.audit-table tbody tr")
-    assert rows.count() == 1
+    # The filtered page may still be loading when the click returns: wait for its rows.
+    expect(rows).to_have_count(1)
     assert "Deployment went live" in rows.first.inner_text()
     assert "Another deployment" not in rows.first.inner_text()
     assert other.title not in page.locator("table.audit-table").inner_text()
