@@ -14,6 +14,7 @@ from lfr_portal.stats import Proportion, percent, proportion
 from matcher import accuracy_report
 from matcher.evaluation import EvaluationError
 from matcher.evaluation.labelled import LabelledEmbeddings
+from matcher.evaluation.rates import scored_pairs
 
 
 def read_groups(path: Path, identities: list[str]) -> tuple[dict[str, dict[int, str]], list[str]]:
@@ -104,17 +105,10 @@ class _Pairs:
 
     @classmethod
     def of(cls, data: LabelledEmbeddings, threshold: float) -> _Pairs:
-        """The pairs pair_scores counts: reference x probe, both ways round where the
-        engine makes the two differently, else each unordered pair once."""
-        count = len(data.labels)
-        if data.references_differ:
-            first, second = np.nonzero(~np.eye(count, dtype=bool))
-            matrix = data.reference_vectors @ data.embeddings.T
-        else:
-            first, second = np.triu_indices(count, k=1)
-            matrix = data.embeddings @ data.embeddings.T
+        """The pairs pair_scores counts (rates.scored_pairs)."""
+        first, second, raw = scored_pairs(data.embeddings, data.reference_vectors)
         # As float64, so the comparison with the threshold is the one error_rates makes.
-        scores = matrix[first, second].astype(np.float64)
+        scores = raw.astype(np.float64)
         label_a, label_b = data.labels[first], data.labels[second]
         return cls(scores, label_a, label_b, label_a == label_b, scores >= threshold)
 

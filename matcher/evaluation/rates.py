@@ -33,25 +33,34 @@ class PairScores:
     impostor: np.ndarray
 
 
-def pair_scores(
-    embeddings: np.ndarray, labels: np.ndarray, references: np.ndarray | None = None
-) -> PairScores:
-    """The scores of pairs of images, as the matcher scores them: a reference vector
-    times a probe vector.
+def scored_pairs(
+    embeddings: np.ndarray, references: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first, second, scores): the pairs of images the matcher's scoring counts, and
+    each one's score, a reference vector times a probe vector, in row-major order.
 
     embeddings are the probe vectors. Where references is given and is not that same
     array (the engine makes reference vectors differently), every ordered pair
-    (reference i, probe j), i != j, is scored, so each unordered pair counts twice, once
-    each way round. Otherwise every unordered pair once: the upper triangle.
+    (reference first, probe second), first != second, so each unordered pair counts
+    twice, once each way round. Otherwise every unordered pair once: the upper triangle.
     """
-    same = labels[:, None] == labels[None, :]
+    count = len(embeddings)
     if references is None or references is embeddings:
-        scores = embeddings @ embeddings.T
-        kept = np.triu(np.ones(scores.shape, dtype=bool), k=1)
+        first, second = np.triu_indices(count, k=1)
+        matrix = embeddings @ embeddings.T
     else:
-        scores = references @ embeddings.T
-        kept = ~np.eye(len(labels), dtype=bool)
-    return PairScores(genuine=scores[kept & same], impostor=scores[kept & ~same])
+        first, second = np.nonzero(~np.eye(count, dtype=bool))
+        matrix = references @ embeddings.T
+    return first, second, matrix[first, second]
+
+
+def pair_scores(
+    embeddings: np.ndarray, labels: np.ndarray, references: np.ndarray | None = None
+) -> PairScores:
+    """Genuine and impostor scores over the pairs scored_pairs counts."""
+    first, second, scores = scored_pairs(embeddings, references)
+    same = labels[first] == labels[second]
+    return PairScores(genuine=scores[same], impostor=scores[~same])
 
 
 def error_rates(pairs: PairScores, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
