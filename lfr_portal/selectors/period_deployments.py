@@ -27,20 +27,18 @@ from ..models import (
     ReviewStatus,
 )
 from .accuracy import adjudication_due
-from .period_figures import Period, PeriodFigures, period_deployments, period_figures
+from .period_figures import (
+    ALERT_FIGURES,
+    Period,
+    PeriodFigures,
+    period_deployments,
+    period_figures,
+)
 from .transparency import FIGURES
 
-# The per-deployment figures the pack prints, by their names in transparency.FIGURES.
-ROW_FIGURES = (
-    "alerts",
-    "confirmed_matches",
-    "false_alerts",
-    "unresolved",
-    "awaiting_adjudication",
-    "arrests",
-    "engagements",
-    "misidentified_after_engagement",
-)
+# The per-deployment figures the pack prints, by their names in transparency.FIGURES:
+# the period's alert figures, then what happened on the street.
+ROW_FIGURES = (*ALERT_FIGURES, "engagements", "misidentified_after_engagement")
 
 
 def _per_deployment(queryset: Any) -> Coalesce:

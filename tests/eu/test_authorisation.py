@@ -2,11 +2,8 @@
 what each allows before going live, and what a refusal deletes."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from lfr_portal.errors import InvalidTransition, NotPermitted, RuleViolation
@@ -26,17 +23,9 @@ from lfr_portal.services import eu_mode, retention
 from lfr_portal.services.eu_urgency import deployment_eu_outputs_delete
 from tests import builders
 from tests.factories import AlertFactory, user_with_role
+from tests.support.media import media_files, with_file
 
 pytestmark = pytest.mark.django_db
-
-
-def media_files():
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-def with_file(field, name, content):
-    field.save(name, ContentFile(content), save=True)
 
 
 @pytest.fixture(autouse=True)

@@ -27,17 +27,9 @@ from lfr_portal.services import entry_photos, eu_mode, retention
 from lfr_portal.services import holds as hold_services
 from tests import builders
 from tests.factories import AlertFactory, SignageFactory
+from tests.support.media import media_files, with_file
 
 pytestmark = pytest.mark.django_db
-
-
-def media_files():
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-def with_file(field, name, content):
-    field.save(name, ContentFile(content), save=True)
 
 
 @pytest.fixture
